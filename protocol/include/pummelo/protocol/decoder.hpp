@@ -70,12 +70,19 @@ class decoder {
 
  private:
   decode_result fail(errc e, std::size_t consumed);
+  decode_result complete(std::span<const std::uint8_t> body, std::size_t consumed);
+  errc check_first_byte(std::uint8_t first) const noexcept;
+  errc check_size() const noexcept;
+  bool awaiting_connect() const noexcept {
+    return role_ == role::server && !connect_seen_;
+  }
 
   role role_;
   limits limits_;
   version version_;
   bool connect_seen_ = false;
   bool failed_ = false;
+  errc error_ = errc::ok;  // reported again by every feed() after a failure
   // Fixed header being read across chunks.
   std::uint8_t header_byte_ = 0;
   bool have_header_byte_ = false;

@@ -1,0 +1,185 @@
+#include "config.hpp"
+
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
+
+#include <fstream>
+#include <functional>
+#include <limits>
+#include <map>
+#include <sstream>
+
+namespace pummelo::broker {
+namespace {
+
+class config_error : public std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+std::string join_key(const std::string& prefix, const std::string& key) {
+  return prefix.empty() ? key : prefix + "." + key;
+}
+
+// Reads one JSON object: every member must be claimed by a handler, so a
+// misspelled key is an error rather than a silently ignored setting.
+class object_reader {
+ public:
+  using handler = std::function<void(const rapidjson::Value&, const std::string& key)>;
+
+  object_reader(const rapidjson::Value& v, std::string path) : value_(v), path_(std::move(path)) {
+    if (!v.IsObject()) throw config_error("'" + display() + "' must be an object");
+  }
+
+  void on(const char* key, handler h) { handlers_.emplace(key, std::move(h)); }
+
+  void run() {
+    for (auto it = value_.MemberBegin(); it != value_.MemberEnd(); ++it) {
+      std::string key(it->name.GetString(), it->name.GetStringLength());
+      auto h = handlers_.find(key);
+      if (h == handlers_.end()) throw config_error("unknown key '" + join_key(path_, key) + "'");
+      h->second(it->value, join_key(path_, key));
+    }
+  }
+
+ private:
+  std::string display() const { return path_.empty() ? "(top level)" : path_; }
+  const rapidjson::Value& value_;
+  std::string path_;
+  std::map<std::string, handler> handlers_;
+};
+
+template <class T>
+auto unsigned_in(T& out, std::uint64_t min, std::uint64_t max) {
+  return [&out, min, max](const rapidjson::Value& v, const std::string& key) {
+    if (!v.IsUint64()) throw config_error("'" + key + "' must be a non-negative integer");
+    std::uint64_t n = v.GetUint64();
+    if (n < min || n > max) {
+      std::ostringstream msg;
+      msg << "'" << key << "' must be between " << min << " and " << max << ", got " << n;
+      throw config_error(msg.str());
+    }
+    out = static_cast<T>(n);
+  };
+}
+
+auto boolean(bool& out) {
+  return [&out](const rapidjson::Value& v, const std::string& key) {
+    if (!v.IsBool()) throw config_error("'" + key + "' must be true or false");
+    out = v.GetBool();
+  };
+}
+
+std::string string_of(const rapidjson::Value& v, const std::string& key) {
+  if (!v.IsString()) throw config_error("'" + key + "' must be a string");
+  return {v.GetString(), v.GetStringLength()};
+}
+
+void read_listeners(const rapidjson::Value& v, const std::string& key, config& c) {
+  if (!v.IsArray() || v.Empty()) throw config_error("'" + key + "' must be a non-empty array");
+  c.listeners.clear();
+  for (rapidjson::SizeType i = 0; i < v.Size(); ++i) {
+    std::string item_key = key + "[" + std::to_string(i) + "]";
+    listener_config l;
+    bool have_port = false;
+    object_reader r(v[i], item_key);
+    r.on("host", [&](const rapidjson::Value& h, const std::string& k) {
+      l.host = string_of(h, k);
+      if (l.host.empty()) throw config_error("'" + k + "' must not be empty");
+    });
+    r.on("port", [&](const rapidjson::Value& p, const std::string& k) {
+      unsigned_in(l.port, 0, 65535)(p, k);
+      have_port = true;
+    });
+    r.run();
+    if (!have_port) throw config_error("'" + item_key + ".port' is required");
+    c.listeners.push_back(std::move(l));
+  }
+}
+
+void read_limits(const rapidjson::Value& v, const std::string& key, limits_config& l) {
+  constexpr std::uint64_t u16 = std::numeric_limits<std::uint16_t>::max();
+  constexpr std::uint64_t u32 = std::numeric_limits<std::uint32_t>::max();
+  object_reader r(v, key);
+  r.on("max_connections", unsigned_in(l.max_connections, 1, u32));
+  // 2^28 - 1 + 5 header bytes is the largest packet MQTT can express.
+  r.on("max_packet_size", unsigned_in(l.max_packet_size, 64, 268'435'460));
+  r.on("max_connect_packet_size", unsigned_in(l.max_connect_packet_size, 64, 268'435'460));
+  r.on("max_topic_length", unsigned_in(l.max_topic_length, 1, u16));
+  r.on("max_topic_levels", unsigned_in(l.max_topic_levels, 1, u16));
+  r.on("max_subscriptions_per_packet", unsigned_in(l.max_subscriptions_per_packet, 1, u16));
+  r.on("max_user_properties", unsigned_in(l.max_user_properties, 0, u16));
+  r.on("max_inflight_messages", unsigned_in(l.max_inflight_messages, 1, u16));
+  r.on("max_queued_messages", unsigned_in(l.max_queued_messages, 0, u32));
+  r.on("max_write_queue_bytes", unsigned_in(l.max_write_queue_bytes, 4096, 1ULL << 40));
+  r.on("max_keep_alive_s", unsigned_in(l.max_keep_alive_s, 1, u16));
+  r.on("max_session_expiry_s", unsigned_in(l.max_session_expiry_s, 0, u32));
+  r.on("topic_alias_maximum", unsigned_in(l.topic_alias_maximum, 0, u16));
+  r.on("max_retained_messages", unsigned_in(l.max_retained_messages, 0, u32));
+  r.on("max_incoming_qos2", unsigned_in(l.max_incoming_qos2, 1, u16));
+  r.run();
+}
+
+config parse(const std::string& text) {
+  rapidjson::Document doc;
+  doc.Parse<rapidjson::kParseCommentsFlag>(text.c_str(), text.size());
+  if (doc.HasParseError()) {
+    std::ostringstream msg;
+    msg << "invalid JSON at offset " << doc.GetErrorOffset() << ": "
+        << rapidjson::GetParseError_En(doc.GetParseError());
+    throw config_error(msg.str());
+  }
+  config c;
+  object_reader top(doc, "");
+  top.on("log", [&](const rapidjson::Value& v, const std::string& key) {
+    object_reader r(v, key);
+    r.on("level", [&](const rapidjson::Value& lv, const std::string& k) {
+      if (!parse_log_level(string_of(lv, k), c.level))
+        throw config_error("'" + k + "' must be one of debug, info, warning, error, off");
+    });
+    r.run();
+  });
+  top.on("threads", unsigned_in(c.threads, 0, 256));
+  top.on("listeners", [&](const rapidjson::Value& v, const std::string& key) {
+    read_listeners(v, key, c);
+  });
+  top.on("allow_anonymous", boolean(c.allow_anonymous));
+  top.on("limits", [&](const rapidjson::Value& v, const std::string& key) {
+    read_limits(v, key, c.limits);
+  });
+  top.on("timeouts", [&](const rapidjson::Value& v, const std::string& key) {
+    object_reader r(v, key);
+    r.on("connect_timeout_ms", unsigned_in(c.connect_timeout_ms, 10, 3'600'000));
+    r.run();
+  });
+  top.on("sys", [&](const rapidjson::Value& v, const std::string& key) {
+    object_reader r(v, key);
+    r.on("interval_s", unsigned_in(c.sys_interval_s, 0, 86'400));
+    r.run();
+  });
+  top.run();
+  if (c.limits.max_connect_packet_size > c.limits.max_packet_size)
+    throw config_error("'limits.max_connect_packet_size' must not exceed 'limits.max_packet_size'");
+  return c;
+}
+
+}  // namespace
+
+config_result parse_config(const std::string& json_text) {
+  try {
+    return {parse(json_text), {}};
+  } catch (const config_error& e) {
+    return {std::nullopt, e.what()};
+  }
+}
+
+config_result load_config_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return {std::nullopt, "cannot read config file '" + path + "'"};
+  std::ostringstream text;
+  text << in.rdbuf();
+  auto r = parse_config(text.str());
+  if (!r.value) r.error = path + ": " + r.error;
+  return r;
+}
+
+}  // namespace pummelo::broker

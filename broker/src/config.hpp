@@ -1,0 +1,59 @@
+// The broker's configuration, read from JSON (conf/pummelo.json documents it).
+// Every limit lives here with its default; load_config() rejects unknown keys
+// and out-of-range values with a message naming the key.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "log.hpp"
+
+namespace pummelo::broker {
+
+struct listener_config {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 1883;
+};
+
+struct limits_config {
+  std::uint32_t max_connections = 100'000;
+  std::uint32_t max_packet_size = 1024 * 1024;
+  std::uint32_t max_connect_packet_size = 64 * 1024;
+  std::uint16_t max_topic_length = 65535;
+  std::uint16_t max_topic_levels = 128;
+  std::uint32_t max_subscriptions_per_packet = 128;
+  std::uint32_t max_user_properties = 64;
+  std::uint16_t max_inflight_messages = 20;  // per session, outgoing QoS 1/2
+  std::uint32_t max_queued_messages = 1000;  // per session, beyond the inflight window
+  std::uint64_t max_write_queue_bytes = 4 * 1024 * 1024;  // per connection
+  std::uint16_t max_keep_alive_s = 65535;
+  std::uint32_t max_session_expiry_s = 0xFFFFFFFF;  // 0xFFFFFFFF = never expires
+  std::uint16_t topic_alias_maximum = 16;  // aliases a v5 client may set
+  std::uint32_t max_retained_messages = 100'000;
+  std::uint16_t max_incoming_qos2 = 100;  // our v5 receive maximum
+};
+
+struct config {
+  log_level level = log_level::info;
+  unsigned threads = 0;  // 0 = one event loop per core
+  std::vector<listener_config> listeners{listener_config{}};
+  bool allow_anonymous = true;
+  limits_config limits;
+  std::uint32_t connect_timeout_ms = 10'000;
+  std::uint32_t sys_interval_s = 10;  // 0 disables $SYS
+};
+
+struct config_result {
+  std::optional<config> value;
+  std::string error;  // names the offending key when value is empty
+};
+
+/// Reads and validates a JSON config file.
+config_result load_config_file(const std::string& path);
+
+/// Validates JSON text (used by load_config_file and by tests).
+config_result parse_config(const std::string& json_text);
+
+}  // namespace pummelo::broker

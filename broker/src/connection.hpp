@@ -1,0 +1,132 @@
+// One client network connection: socket, decoder, bounded write queue and the
+// keep-alive/CONNECT deadline. It runs on one event loop; after CONNECT it
+// moves to the loop its client id hashes to, so that it and its session share
+// a thread. Split by concern over connection*.cpp files.
+#pragma once
+
+#include <asio/ip/tcp.hpp>
+#include <asio/steady_timer.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "message.hpp"
+#include "pummelo/protocol/decoder.hpp"
+#include "pummelo/protocol/packets.hpp"
+#include "write_queue.hpp"
+
+namespace pummelo::broker {
+
+class event_loop;
+class publish_cache;
+class server;
+class session;
+struct session_delivery;
+
+class connection : public std::enable_shared_from_this<connection> {
+ public:
+  connection(event_loop& loop, asio::ip::tcp::socket socket);
+  ~connection();
+  connection(const connection&) = delete;
+  connection& operator=(const connection&) = delete;
+
+  /// Starts reading; the CONNECT deadline starts now.
+  void start();
+
+  /// Sends one PUBLISH for the session. Returns false when the packet exceeds
+  /// the client's maximum packet size (v5) and was dropped.
+  bool send_publish(const session_delivery& d, std::uint16_t packet_id, bool dup,
+                    publish_cache& cache);
+  void send_pubrel(std::uint16_t packet_id);
+
+  /// Receive maximum the client announced (v5); 65535 for 3.x.
+  std::uint16_t client_receive_maximum() const noexcept { return client_receive_maximum_; }
+  protocol::version version() const noexcept { return version_; }
+
+  /// Closes the connection. `reason` is sent in a v5 DISCONNECT when the
+  /// session is established and `send_disconnect` is set; `why` is logged.
+  void close(protocol::reason_code reason, std::string_view why, bool send_disconnect = true);
+
+  /// Server-initiated disconnect for session takeover / shutdown.
+  void kick(protocol::reason_code reason, std::string_view why) { close(reason, why); }
+
+  /// Closes this connection because its client id connected again; the new
+  /// connection decides what happens to the session.
+  void take_over() {
+    taken_over_ = true;
+    close(protocol::reason_code::session_taken_over, "session taken over");
+  }
+
+  const std::string& peer() const noexcept { return peer_; }
+
+ private:
+  enum class state : std::uint8_t { awaiting_connect, active, closing, closed };
+
+  // connection.cpp: lifecycle, reads, deadlines
+  void start_read();
+  void on_readable();
+  void process_input(std::span<const std::uint8_t> bytes);
+  void arm_timer();
+  void on_timer();
+  void finish_close();
+  void fail(protocol::errc e);
+
+  // connection_dispatch.cpp
+  void handle_packet(protocol::packet&& p);
+
+  // connection_connect.cpp
+  void on_connect(protocol::connect_packet&& p, std::vector<std::uint8_t>& rest);
+  void migrate(event_loop& target, protocol::connect_packet&& p, std::vector<std::uint8_t> rest);
+  void resume_migrated(protocol::connect_packet&& p, std::vector<std::uint8_t> rest);
+  void accept_connect(protocol::connect_packet&& p);
+  void refuse_connect(protocol::reason_code reason, std::string_view why);
+  void on_disconnect(const protocol::disconnect_packet& p);
+  void end_session_link();
+
+  // connection_publish.cpp
+  void on_publish(protocol::publish_packet&& p);
+  void on_puback(const protocol::puback_packet& p);
+  void on_pubrec(const protocol::pubrec_packet& p);
+  void on_pubrel(const protocol::pubrel_packet& p);
+  void on_pubcomp(const protocol::pubcomp_packet& p);
+  bool resolve_topic_alias(protocol::publish_packet& p);
+
+  // connection_subscribe.cpp
+  void on_subscribe(protocol::subscribe_packet&& p);
+  void on_unsubscribe(const protocol::unsubscribe_packet& p);
+
+  // connection_write.cpp
+  void send(const protocol::packet& p);
+  void enqueue(out_chunk chunk);
+  void schedule_flush();
+  void flush();
+
+  event_loop* loop_;
+  server& server_;
+  asio::ip::tcp::socket socket_;
+  asio::steady_timer timer_;
+  protocol::decoder decoder_;
+  std::string peer_;
+  state state_ = state::awaiting_connect;
+  protocol::version version_ = protocol::version::v3_1_1;
+  session* session_ = nullptr;
+  std::optional<protocol::will_message> will_;
+  bool will_suppressed_ = false;  // clean DISCONNECT
+  std::uint16_t keep_alive_s_ = 0;
+  clock::time_point last_activity_;
+  std::uint16_t client_receive_maximum_ = 65535;
+  std::uint32_t client_max_packet_size_ = 0xFFFFFFFF;
+  std::vector<std::string> topic_aliases_;  // index = alias - 1; sized lazily
+  write_queue out_;
+  bool writing_ = false;
+  bool flush_posted_ = false;
+  bool counted_ = true;  // holds a slot in server's connection count
+  bool assigned_client_id_ = false;
+  bool taken_over_ = false;  // closed because the client id connected again
+};
+
+}  // namespace pummelo::broker

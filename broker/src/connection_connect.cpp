@@ -1,0 +1,200 @@
+// CONNECT handling: validation and CONNACK codes, client id assignment, the
+// move to the client id's loop, session takeover and resumption; DISCONNECT.
+#include <asio/post.hpp>
+
+#include <algorithm>
+#include <random>
+
+#include "connection.hpp"
+#include "event_loop.hpp"
+#include "log.hpp"
+#include "server.hpp"
+#include "session.hpp"
+#include "session_lifecycle.hpp"
+
+namespace pummelo::broker {
+namespace {
+
+std::string make_client_id() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string id = "pummelo-";
+  auto bits = rng();
+  for (int i = 0; i < 16; ++i, bits >>= 4) id += hex[bits & 0xF];
+  return id;
+}
+
+constexpr std::size_t v3_1_max_client_id = 23;  // MQTT 3.1 section 3.1
+
+}  // namespace
+
+void connection::refuse_connect(protocol::reason_code reason, std::string_view why) {
+  protocol::connack_packet ack;
+  ack.reason = reason;
+  // Before CONNECT is understood the peer's version is uncertain; 3.x gets the
+  // 3.x return code (the encoder maps it), v5 the reason code.
+  send(ack);
+  state_ = state::active;  // so close() logs with the CONNACK already queued
+  close(reason, std::string("CONNECT refused: ") + std::string(why), false);
+}
+
+void connection::on_connect(protocol::connect_packet&& p, std::vector<std::uint8_t>& rest) {
+  version_ = p.protocol_version;
+  using rc = protocol::reason_code;
+  if (p.props.authentication_method) {
+    refuse_connect(rc::bad_authentication_method, "enhanced authentication is not supported");
+    return;
+  }
+  if (!server_.cfg().allow_anonymous) {
+    refuse_connect(p.username ? rc::not_authorized : rc::bad_user_name_or_password,
+                   "anonymous access is disabled and no user store is configured");
+    return;
+  }
+  if (p.client_id.empty()) {
+    if (version_ == protocol::version::v3_1 ||
+        (version_ == protocol::version::v3_1_1 && !p.clean_start)) {
+      refuse_connect(rc::client_identifier_not_valid,
+                     "empty client id needs clean session (and MQTT 3.1.1 or later)");
+      return;
+    }
+    p.client_id = make_client_id();
+    assigned_client_id_ = true;
+  } else if (version_ == protocol::version::v3_1 && p.client_id.size() > v3_1_max_client_id) {
+    refuse_connect(rc::client_identifier_not_valid, "MQTT 3.1 client id longer than 23 bytes");
+    return;
+  }
+  event_loop& target = server_.loop_for_client(p.client_id);
+  if (&target != loop_) {
+    migrate(target, std::move(p), std::move(rest));
+    rest.clear();
+    return;
+  }
+  accept_connect(std::move(p));
+}
+
+void connection::migrate(event_loop& target, protocol::connect_packet&& p,
+                         std::vector<std::uint8_t> rest) {
+  std::error_code ec;
+  auto family = socket_.local_endpoint(ec).protocol();
+  timer_.cancel();
+  auto fd = socket_.release(ec);
+  if (ec) {
+    close(protocol::reason_code::unspecified_error, "cannot hand over socket: " + ec.message(), false);
+    return;
+  }
+  state_ = state::closed;
+  counted_ = false;  // the connection slot moves with the socket
+  auto self = shared_from_this();
+  loop_->remove_connection(self);
+  asio::post(target.context(), [&target, self, fd, family, p = std::move(p),
+                                rest = std::move(rest)]() mutable {
+    auto c = std::make_shared<connection>(target, asio::ip::tcp::socket(target.context(), family, fd));
+    c->decoder_ = std::move(self->decoder_);
+    c->peer_ = self->peer_;
+    c->last_activity_ = self->last_activity_;
+    c->assigned_client_id_ = self->assigned_client_id_;
+    target.add_connection(c);
+    c->resume_migrated(std::move(p), std::move(rest));
+  });
+}
+
+void connection::resume_migrated(protocol::connect_packet&& p, std::vector<std::uint8_t> rest) {
+  std::error_code ec;
+  socket_.non_blocking(true, ec);
+  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+  version_ = p.protocol_version;
+  accept_connect(std::move(p));
+  if (state_ != state::active) return;
+  if (!rest.empty()) process_input(rest);
+  if (state_ == state::active) start_read();
+}
+
+void connection::accept_connect(protocol::connect_packet&& p) {
+  const auto& lim = server_.cfg().limits;
+  bool v5 = version_ == protocol::version::v5;
+  protocol::connack_packet ack;
+
+  keep_alive_s_ = p.keep_alive;
+  if (keep_alive_s_ > lim.max_keep_alive_s) {
+    keep_alive_s_ = lim.max_keep_alive_s;
+    if (v5) ack.props.server_keep_alive = keep_alive_s_;
+  }
+  std::uint32_t expiry = 0;
+  if (v5) {
+    expiry = p.props.session_expiry_interval.value_or(0);
+    client_receive_maximum_ = p.props.receive_maximum.value_or(65535);
+    client_max_packet_size_ = p.props.maximum_packet_size.value_or(0xFFFFFFFF);
+    if (expiry > lim.max_session_expiry_s) {
+      expiry = lim.max_session_expiry_s;
+      ack.props.session_expiry_interval = expiry;
+    }
+  } else {
+    expiry = p.clean_start ? 0 : lim.max_session_expiry_s;
+  }
+  will_ = std::move(p.will);
+
+  session* s = loop_->find_session(p.client_id);
+  if (s) {
+    if (auto* old = s->current_connection()) old->take_over();
+    // A session that was to end with its connection is not resumed.
+    if (p.clean_start || s->expiry_interval_s == 0) {
+      end_session(*loop_, *s);
+      s = nullptr;
+    } else {
+      ack.session_present = true;
+    }
+  }
+  if (!s) s = &loop_->create_session(p.client_id);
+  s->expiry_interval_s = expiry;
+  s->version = version_;
+  session_ = s;
+  state_ = state::active;
+
+  if (v5) {
+    if (assigned_client_id_) ack.props.assigned_client_identifier = p.client_id;
+    ack.props.topic_alias_maximum = lim.topic_alias_maximum;
+    ack.props.receive_maximum = lim.max_incoming_qos2;
+    ack.props.maximum_packet_size = lim.max_packet_size;
+    ack.props.retain_available = 1;
+    ack.props.wildcard_subscription_available = 1;
+    ack.props.subscription_identifier_available = 1;
+    ack.props.shared_subscription_available = 1;
+  }
+  send(ack);
+  log(log_level::debug, "client ", p.client_id, " ", peer_, " connected (MQTT ",
+      static_cast<int>(version_), ", keep-alive ", keep_alive_s_, " s, session ",
+      ack.session_present ? "resumed" : "new", ")");
+  s->attach(*this);
+  arm_timer();
+}
+
+void connection::on_disconnect(const protocol::disconnect_packet& p) {
+  using rc = protocol::reason_code;
+  if (version_ == protocol::version::v5 && session_) {
+    if (p.props.session_expiry_interval) {
+      // v5 3.14.2.2.2: a session that was to end with the connection cannot be
+      // given an expiry at DISCONNECT.
+      if (session_->expiry_interval_s == 0 && *p.props.session_expiry_interval != 0) {
+        close(rc::protocol_error, "DISCONNECT set a session expiry after CONNECT had none");
+        return;
+      }
+      session_->expiry_interval_s =
+          std::min(*p.props.session_expiry_interval, server_.cfg().limits.max_session_expiry_s);
+    }
+  }
+  // Reason 0x04 asks for the will anyway; any other clean DISCONNECT drops it.
+  if (p.reason != rc::disconnect_with_will_message) will_suppressed_ = true;
+  close(rc::success, "client disconnected", false);
+}
+
+void connection::end_session_link() {
+  if (!session_) return;
+  session* s = session_;
+  session_ = nullptr;
+  std::optional<protocol::will_message> w;
+  if (!will_suppressed_) w = std::move(will_);
+  will_.reset();
+  connection_lost(*loop_, *s, std::move(w), taken_over_);
+}
+
+}  // namespace pummelo::broker

@@ -1,0 +1,75 @@
+// SUBSCRIBE (with retained-message delivery by retain handling) and
+// UNSUBSCRIBE. The session's filter map mirrors its entries in the tree.
+#include <algorithm>
+#include <vector>
+
+#include "connection.hpp"
+#include "event_loop.hpp"
+#include "publish_encoding.hpp"
+#include "pummelo/protocol/topic.hpp"
+#include "server.hpp"
+#include "session.hpp"
+
+namespace pummelo::broker {
+
+void connection::on_subscribe(protocol::subscribe_packet&& p) {
+  using rc = protocol::reason_code;
+  bool v5 = version_ == protocol::version::v5;
+  std::uint32_t subscription_id =
+      p.props.subscription_identifiers.empty() ? 0 : p.props.subscription_identifiers.front();
+  protocol::suback_packet ack;
+  ack.packet_id = p.packet_id;
+  struct retained_request {
+    std::string filter;
+    channel::subscription_options options;
+  };
+  std::vector<retained_request> retained;
+  for (auto& e : p.entries) {
+    bool shared = !protocol::split_shared(e.filter).group.empty();
+    if (shared && e.no_local && v5) {
+      // v5 3.8.3.1: no_local on a shared subscription is a protocol error.
+      close(rc::protocol_error, "no_local set on a shared subscription");
+      return;
+    }
+    channel::subscription_options o;
+    o.qos = e.qos;
+    o.no_local = v5 && e.no_local;
+    o.retain_as_published = v5 && e.retain_as_published;
+    o.retain_handling = v5 ? e.retain_handling : 0;
+    o.subscription_id = subscription_id;
+    bool is_new = server_.subscribe(e.filter, session_->id(), o);
+    session_->subscriptions()[e.filter] = o;
+    ack.reasons.push_back(static_cast<rc>(e.qos));
+    // Retained messages go to new non-shared subscriptions per retain handling.
+    if (!shared && (o.retain_handling == 0 || (o.retain_handling == 1 && is_new)))
+      retained.push_back({std::move(e.filter), o});
+  }
+  send(ack);
+  if (retained.empty()) return;
+  publish_cache cache(clock::now());
+  for (const auto& r : retained) {
+    server_.retained().match(r.filter, cache.now(), [&](const message_ptr& m) {
+      if (!session_) return;
+      session_delivery d;
+      d.msg = m;
+      d.qos = std::min(m->qos, r.options.qos);
+      d.retain = true;  // retained on subscribe: always flagged as retained
+      if (r.options.subscription_id) d.subscription_ids.push_back(r.options.subscription_id);
+      if (!session_->deliver(std::move(d), cache)) loop_->stats().messages_dropped.add();
+    });
+  }
+}
+
+void connection::on_unsubscribe(const protocol::unsubscribe_packet& p) {
+  protocol::unsuback_packet ack;
+  ack.packet_id = p.packet_id;
+  for (const auto& f : p.filters) {
+    bool existed = server_.unsubscribe(f, session_->id());
+    session_->subscriptions().erase(f);
+    ack.reasons.push_back(existed ? protocol::reason_code::success
+                                  : protocol::reason_code::no_subscription_existed);
+  }
+  send(ack);
+}
+
+}  // namespace pummelo::broker

@@ -1,0 +1,51 @@
+// Routing a published message: match the subscription tree once, group the
+// matches by the loop that owns each session, and hand each loop its share in
+// one posted batch (pomelo's one-RPC-per-frontend, applied to threads).
+#include <asio/post.hpp>
+
+#include <algorithm>
+#include <mutex>
+#include <vector>
+
+#include "delivery.hpp"
+#include "server.hpp"
+
+namespace pummelo::broker {
+
+void server::route(const message_ptr& m) {
+  std::vector<std::vector<channel::subscriber>> per_loop(loops_.size());
+  {
+    std::shared_lock lock(subscriptions_mutex_);
+    subscriptions_.match(m->topic, [&](const channel::subscriber& s) {
+      per_loop[event_loop::loop_of(s.session)].push_back(s);
+    });
+  }
+  event_loop* here = event_loop::current();
+  for (unsigned i = 0; i < per_loop.size(); ++i) {
+    if (per_loop[i].empty()) continue;
+    if (here && here->index() == i) {
+      deliver_batch(*here, m, per_loop[i]);
+    } else {
+      auto& target = *loops_[i];
+      asio::post(target.context(), [&target, m, batch = std::move(per_loop[i])]() mutable {
+        deliver_batch(target, m, batch);
+      });
+    }
+  }
+}
+
+}  // namespace pummelo::broker
+
+namespace pummelo::broker {
+
+void server::publish(const message_ptr& m) {
+  if (m->retain) {
+    auto r = retained_.store(m);
+    if (r == retained_store::store_result::full) {
+      if (auto* l = event_loop::current()) l->stats().messages_dropped.add();
+    }
+  }
+  route(m);
+}
+
+}  // namespace pummelo::broker

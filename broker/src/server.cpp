@@ -1,0 +1,175 @@
+#include "server.hpp"
+
+#include <asio/post.hpp>
+#include <condition_variable>
+#include <csignal>
+#include <functional>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+
+#include "connection.hpp"
+#include "log.hpp"
+#include "sys_publisher.hpp"
+
+namespace pummelo::broker {
+namespace {
+unsigned loops_for(unsigned configured) {
+  if (configured > 0) return configured;
+  unsigned n = std::thread::hardware_concurrency();
+  return n == 0 ? 1 : n;
+}
+}  // namespace
+
+server::server(config cfg)
+    : config_(std::move(cfg)),
+      started_at_(clock::now()),
+      retained_(config_.limits.max_retained_messages) {
+  codec_limits_.max_packet_size = config_.limits.max_packet_size;
+  codec_limits_.max_connect_packet_size = config_.limits.max_connect_packet_size;
+  codec_limits_.max_topic_length = config_.limits.max_topic_length;
+  codec_limits_.max_topic_levels = config_.limits.max_topic_levels;
+  codec_limits_.max_subscriptions_per_packet = config_.limits.max_subscriptions_per_packet;
+  codec_limits_.max_user_properties = config_.limits.max_user_properties;
+  unsigned n = loops_for(config_.threads);
+  for (unsigned i = 0; i < n; ++i) loops_.push_back(std::make_unique<event_loop>(*this, i));
+}
+
+server::~server() {
+  for (auto& l : loops_) {
+    l->context().stop();
+    l->join();
+  }
+}
+
+event_loop& server::loop_for_client(const std::string& client_id) noexcept {
+  return *loops_[std::hash<std::string>{}(client_id) % loops_.size()];
+}
+
+bool server::subscribe(const std::string& filter, channel::session_id s,
+                       const channel::subscription_options& o) {
+  std::unique_lock lock(subscriptions_mutex_);
+  return subscriptions_.subscribe(filter, s, o);
+}
+
+bool server::unsubscribe(const std::string& filter, channel::session_id s) {
+  std::unique_lock lock(subscriptions_mutex_);
+  return subscriptions_.unsubscribe(filter, s);
+}
+
+std::size_t server::subscription_count() const {
+  std::shared_lock lock(subscriptions_mutex_);
+  return subscriptions_.size();
+}
+
+bool server::try_reserve_connection() noexcept {
+  auto n = connections_.load(std::memory_order_relaxed);
+  do {
+    if (n >= config_.limits.max_connections) return false;
+  } while (!connections_.compare_exchange_weak(n, n + 1, std::memory_order_relaxed));
+  return true;
+}
+
+void server::release_connection() noexcept { connections_.fetch_sub(1, std::memory_order_relaxed); }
+
+stats_totals server::totals() const {
+  stats_totals t;
+  for (const auto& l : loops_) t.add(l->stats());
+  return t;
+}
+
+std::size_t server::session_count() const noexcept {
+  // Read racily from another thread; only ever used for $SYS figures.
+  std::size_t n = 0;
+  for (const auto& l : loops_) n += l->session_count();
+  return n;
+}
+
+void server::open_listeners() {
+  auto& ctx = loops_[0]->context();
+  for (const auto& l : config_.listeners) {
+    std::error_code ec;
+    auto address = asio::ip::make_address(l.host, ec);
+    if (ec) throw std::runtime_error("listener host '" + l.host + "' is not an IP address");
+    asio::ip::tcp::endpoint ep(address, l.port);
+    asio::ip::tcp::acceptor acceptor(ctx);
+    acceptor.open(ep.protocol(), ec);
+    if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor.bind(ep, ec);
+    if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec)
+      throw std::runtime_error("cannot listen on " + l.host + ":" + std::to_string(l.port) + ": " +
+                               ec.message());
+    log(log_level::info, "listening for MQTT on ", l.host, ":", acceptor.local_endpoint().port());
+    acceptors_.push_back(std::move(acceptor));
+  }
+}
+
+void server::accept_next(std::size_t listener) {
+  // New connections are spread round-robin; after CONNECT each moves to the
+  // loop its client id hashes to.
+  auto& target = *loops_[next_accept_loop_];
+  next_accept_loop_ = (next_accept_loop_ + 1) % loops_.size();
+  acceptors_[listener].async_accept(
+      target.context(), [this, listener, &target](std::error_code ec, asio::ip::tcp::socket s) {
+        if (ec == asio::error::operation_aborted) return;
+        if (!ec) {
+          if (!try_reserve_connection()) {
+            target.stats().connections_refused.add();
+            log(log_level::warning, "refusing connection: limits.max_connections (",
+                config_.limits.max_connections, ") reached");
+            s.close(ec);
+          } else {
+            asio::post(target.context(), [&target, sock = std::move(s)]() mutable {
+              auto c = std::make_shared<connection>(target, std::move(sock));
+              target.add_connection(c);
+              c->start();
+            });
+          }
+        } else if (ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space) {
+          log(log_level::warning, "accept failed: ", ec.message());
+        }
+        accept_next(listener);
+      });
+}
+
+void server::run() {
+  open_listeners();
+  auto& ctx0 = loops_[0]->context();
+  signals_ = std::make_unique<asio::signal_set>(ctx0, SIGTERM, SIGINT);
+  std::mutex done_mutex;
+  std::condition_variable done_cv;
+  bool done = false;
+  signals_->async_wait([&](const std::error_code& ec, int sig) {
+    if (ec) return;
+    log(log_level::info, "signal ", sig, " received: shutting down");
+    std::lock_guard lock(done_mutex);
+    done = true;
+    done_cv.notify_one();
+  });
+  sys_ = std::make_unique<sys_publisher>(*this, *loops_[0]);
+  for (std::size_t i = 0; i < acceptors_.size(); ++i) accept_next(i);
+  for (auto& l : loops_) l->start();
+  log(log_level::info, "pummelo started with ", loops_.size(), " event loop(s)");
+  {
+    std::unique_lock lock(done_mutex);
+    done_cv.wait(lock, [&] { return done; });
+  }
+  shut_down();
+}
+
+void server::shut_down() {
+  asio::post(loops_[0]->context(), [this] {
+    for (auto& a : acceptors_) {
+      std::error_code ec;
+      a.close(ec);
+    }
+    sys_->stop();
+    signals_->cancel();
+  });
+  for (auto& l : loops_) l->shut_down();
+  for (auto& l : loops_) l->join();
+  log(log_level::info, "pummelo stopped");
+}
+
+}  // namespace pummelo::broker

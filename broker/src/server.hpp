@@ -1,0 +1,89 @@
+// The broker: event loops, listeners, and the state shared by all loops (the
+// subscription tree and the retained store). Publishes are routed with one
+// hand-off per destination loop, not one per subscriber.
+#pragma once
+
+#include <asio/ip/tcp.hpp>
+#include <asio/signal_set.hpp>
+#include <asio/steady_timer.hpp>
+
+#include <atomic>
+#include <memory>
+#include <shared_mutex>
+#include <string>
+#include <vector>
+
+#include "config.hpp"
+#include "event_loop.hpp"
+#include "message.hpp"
+#include "pummelo/channel/topic_tree.hpp"
+#include "pummelo/protocol/limits.hpp"
+#include "retained_store.hpp"
+#include "stats.hpp"
+
+namespace pummelo::broker {
+
+class sys_publisher;
+
+class server {
+ public:
+  explicit server(config cfg);
+  ~server();
+  server(const server&) = delete;
+  server& operator=(const server&) = delete;
+
+  /// Binds every listener (throws std::runtime_error naming the address on
+  /// failure), starts the loops, and blocks until SIGTERM or SIGINT; then
+  /// disconnects everyone and returns.
+  void run();
+
+  const config& cfg() const noexcept { return config_; }
+  const protocol::limits& codec_limits() const noexcept { return codec_limits_; }
+  unsigned loop_count() const noexcept { return static_cast<unsigned>(loops_.size()); }
+  event_loop& loop(unsigned i) noexcept { return *loops_[i]; }
+  /// The loop that owns sessions of this client id.
+  event_loop& loop_for_client(const std::string& client_id) noexcept;
+
+  /// Stores `m` if it is retained, then routes it. Any loop thread.
+  void publish(const message_ptr& m);
+
+  /// Delivers `m` to every matching subscription, from any loop thread.
+  void route(const message_ptr& m);
+
+  /// Topic tree access (thread-safe). Return values as channel::topic_tree's.
+  bool subscribe(const std::string& filter, channel::session_id s,
+                 const channel::subscription_options& o);
+  bool unsubscribe(const std::string& filter, channel::session_id s);
+  std::size_t subscription_count() const;
+
+  retained_store& retained() noexcept { return retained_; }
+
+  /// Connection slots under limits.max_connections.
+  bool try_reserve_connection() noexcept;
+  void release_connection() noexcept;
+  std::uint32_t connection_count() const noexcept { return connections_.load(); }
+
+  stats_totals totals() const;
+  std::size_t session_count() const noexcept;
+  clock::time_point started_at() const noexcept { return started_at_; }
+
+ private:
+  void open_listeners();
+  void accept_next(std::size_t listener);
+  void shut_down();
+
+  config config_;
+  protocol::limits codec_limits_;
+  clock::time_point started_at_;
+  std::vector<std::unique_ptr<event_loop>> loops_;
+  std::vector<asio::ip::tcp::acceptor> acceptors_;
+  unsigned next_accept_loop_ = 0;
+  mutable std::shared_mutex subscriptions_mutex_;
+  channel::topic_tree subscriptions_;
+  retained_store retained_;
+  std::atomic<std::uint32_t> connections_{0};
+  std::unique_ptr<sys_publisher> sys_;
+  std::unique_ptr<asio::signal_set> signals_;
+};
+
+}  // namespace pummelo::broker

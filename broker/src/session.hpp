@@ -1,0 +1,112 @@
+// The state MQTT keeps for a client id across connections: subscriptions,
+// outgoing QoS 1/2 messages in flight, the bounded queue behind them, and
+// incoming QoS 2 ids awaiting PUBREL. A session lives on one event loop (the
+// one its client id hashes to) and is only touched from that loop's thread.
+#pragma once
+
+#include <asio/steady_timer.hpp>
+
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "message.hpp"
+#include "pummelo/channel/topic_tree.hpp"
+#include "pummelo/protocol/packets.hpp"
+
+namespace pummelo::broker {
+
+class connection;
+class event_loop;
+class publish_cache;
+
+/// A message for this session with the form chosen by its subscription.
+struct session_delivery {
+  message_ptr msg;
+  std::uint8_t qos = 0;
+  bool retain = false;
+  std::vector<std::uint32_t> subscription_ids;
+};
+
+/// A QoS 1/2 message sent and not yet fully acknowledged.
+struct inflight_message {
+  session_delivery delivery;
+  std::uint16_t packet_id = 0;
+  bool pubrec_received = false;  // QoS 2: PUBREL sent, awaiting PUBCOMP
+};
+
+class session {
+ public:
+  session(event_loop& loop, channel::session_id id, std::string client_id);
+  ~session();
+  session(const session&) = delete;
+  session& operator=(const session&) = delete;
+
+  channel::session_id id() const noexcept { return id_; }
+  const std::string& client_id() const noexcept { return client_id_; }
+  event_loop& loop() noexcept { return loop_; }
+
+  connection* current_connection() const noexcept { return connection_; }
+  bool online() const noexcept { return connection_ != nullptr; }
+
+  /// Binds a connection; resends what was in flight (with DUP) and drains the
+  /// queue up to the window. Cancels expiry and any delayed will.
+  void attach(connection& c);
+  /// Unbinds the connection; the session keeps its state.
+  void detach() noexcept;
+
+  /// Delivers or queues one message. QoS 0 messages are not queued while
+  /// offline. Returns false when the message was dropped (queue full).
+  bool deliver(session_delivery d, publish_cache& cache);
+
+  // Acknowledgements from the client. Unknown ids return false.
+  bool on_puback(std::uint16_t id);
+  bool on_pubrec(std::uint16_t id, bool failed);
+  bool on_pubcomp(std::uint16_t id);
+
+  // Incoming QoS 2: true if the id was new (deliver the message).
+  bool begin_incoming_qos2(std::uint16_t id) { return incoming_qos2_.insert(id).second; }
+  bool end_incoming_qos2(std::uint16_t id) { return incoming_qos2_.erase(id) > 0; }
+  std::size_t incoming_qos2_count() const noexcept { return incoming_qos2_.size(); }
+
+  /// Subscriptions held, filter → options (mirror of the topic tree entries).
+  std::unordered_map<std::string, channel::subscription_options>& subscriptions() noexcept {
+    return subscriptions_;
+  }
+
+  // Lifetime settings from the last CONNECT (and DISCONNECT for v5).
+  std::uint32_t expiry_interval_s = 0;  // 0 = ends with the connection
+  protocol::version version = protocol::version::v3_1_1;
+
+  /// A will waiting for its delay to pass (v5 will delay interval).
+  std::optional<protocol::will_message> delayed_will;
+  asio::steady_timer will_timer;
+  asio::steady_timer expiry_timer;
+
+  std::size_t queued() const noexcept { return queue_.size(); }
+  std::size_t inflight() const noexcept { return inflight_.size(); }
+  std::uint64_t dropped() const noexcept { return dropped_; }
+
+ private:
+  void pump();  // moves queued messages into flight while the window allows
+  bool send_new(session_delivery& d, publish_cache& cache);
+  std::uint16_t next_packet_id();
+  std::size_t window() const noexcept;
+
+  event_loop& loop_;
+  channel::session_id id_;
+  std::string client_id_;
+  connection* connection_ = nullptr;
+  std::unordered_map<std::string, channel::subscription_options> subscriptions_;
+  std::deque<inflight_message> inflight_;
+  std::deque<session_delivery> queue_;
+  std::unordered_set<std::uint16_t> incoming_qos2_;
+  std::uint16_t last_packet_id_ = 0;
+  std::uint64_t dropped_ = 0;
+};
+
+}  // namespace pummelo::broker

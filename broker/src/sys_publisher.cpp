@@ -1,0 +1,63 @@
+#include "sys_publisher.hpp"
+
+#include <asio/post.hpp>
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "event_loop.hpp"
+#include "server.hpp"
+#include "version.hpp"
+
+namespace pummelo::broker {
+
+sys_publisher::sys_publisher(server& s, event_loop& loop)
+    : server_(s), loop_(loop), timer_(loop.context()) {
+  if (server_.cfg().sys_interval_s == 0) return;
+  // First figures right away, so subscribers need not wait a whole interval.
+  asio::post(loop_.context(), [this] {
+    publish_all();
+    schedule();
+  });
+}
+
+void sys_publisher::stop() { timer_.cancel(); }
+
+void sys_publisher::schedule() {
+  timer_.expires_after(std::chrono::seconds(server_.cfg().sys_interval_s));
+  timer_.async_wait([this](const std::error_code& ec) {
+    if (ec) return;
+    publish_all();
+    schedule();
+  });
+}
+
+void sys_publisher::publish_all() {
+  auto totals = server_.totals();
+  auto uptime =
+      std::chrono::duration_cast<std::chrono::seconds>(clock::now() - server_.started_at()).count();
+  auto put = [&](const char* topic, std::string value) {
+    auto m = std::make_shared<message>();
+    m->topic = topic;
+    m->payload = std::move(value);
+    m->retain = true;
+    server_.publish(m);
+  };
+  put("$SYS/broker/version", std::string("pummelo ") + pummelo_version);
+  put("$SYS/broker/uptime", std::to_string(uptime) + " seconds");
+  put("$SYS/broker/clients/connected", std::to_string(server_.connection_count()));
+  put("$SYS/broker/clients/total", std::to_string(server_.session_count()));
+  put("$SYS/broker/messages/received", std::to_string(totals.messages_received));
+  put("$SYS/broker/messages/sent", std::to_string(totals.messages_sent));
+  put("$SYS/broker/messages/dropped", std::to_string(totals.messages_dropped));
+  put("$SYS/broker/publish/messages/dropped", std::to_string(totals.messages_dropped));
+  put("$SYS/broker/bytes/received", std::to_string(totals.bytes_received));
+  put("$SYS/broker/bytes/sent", std::to_string(totals.bytes_sent));
+  put("$SYS/broker/connections/refused", std::to_string(totals.connections_refused));
+  put("$SYS/broker/connections/protocol_errors", std::to_string(totals.protocol_errors));
+  put("$SYS/broker/subscriptions/count", std::to_string(server_.subscription_count()));
+  put("$SYS/broker/retained messages/count", std::to_string(server_.retained().size()));
+}
+
+}  // namespace pummelo::broker

@@ -1,0 +1,73 @@
+// Test harness: starts a real MQTT broker (pummelo or Mosquitto) as a child
+// process on a free 127.0.0.1 port and stops it again, even on failure (RAII).
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+namespace pummelo::test {
+
+enum class broker_kind { pummelo, mosquitto };
+
+// Env PUMMELO_TEST_BROKER = "pummelo" | "mosquitto" (default mosquitto).
+broker_kind kind_from_env();
+const char* to_string(broker_kind k);
+
+// Knobs common to both brokers, translated to each one's config format.
+struct broker_settings {
+  std::uint32_t max_queued_messages = 1000;
+  std::uint32_t max_inflight_messages = 20;
+  std::uint32_t max_packet_size = 0;        // 0 = broker default
+  std::uint32_t sys_interval_s = 1;
+  std::uint32_t connect_timeout_ms = 10000;  // pummelo only
+  std::uint64_t max_write_queue_bytes = 0;   // pummelo only; 0 = default
+  std::uint32_t max_keep_alive_s = 65535;
+  std::uint32_t max_session_expiry_s = 0;    // 0 = no cap (pummelo only)
+  std::string log_level = "info";
+};
+
+class broker_process {
+ public:
+  // Picks a free port, writes the config into a fresh temp dir, starts the
+  // broker with stdout/stderr going to a log file in that dir and waits (10 s
+  // at most) until the port accepts TCP. Throws std::runtime_error carrying
+  // the log's tail if the broker does not come up.
+  explicit broker_process(broker_kind k, const broker_settings& s = {});
+  ~broker_process();  // SIGTERM, up to 5 s, then SIGKILL; removes the temp dir
+
+  broker_process(const broker_process&) = delete;
+  broker_process& operator=(const broker_process&) = delete;
+
+  // SIGTERM and wait (5 s, then SIGKILL). Returns the exit status if the
+  // broker exited by itself, -1 if it was killed by a signal or not running.
+  int terminate();
+
+  std::uint16_t port() const { return port_; }
+  std::string uri() const;  // "tcp://127.0.0.1:PORT"
+  broker_kind kind() const { return kind_; }
+  pid_t pid() const { return pid_; }
+  bool running() const { return pid_ > 0; }
+  std::string log_text() const;
+  const std::filesystem::path& dir() const { return dir_; }
+
+ private:
+  void write_config(const broker_settings& s);
+  void spawn();
+  void wait_until_listening();
+  std::string log_tail(std::size_t max_bytes = 4000) const;
+
+  broker_kind kind_;
+  std::uint16_t port_ = 0;
+  pid_t pid_ = -1;
+  std::filesystem::path dir_;
+  std::filesystem::path config_;
+  std::filesystem::path log_;
+};
+
+// Binds 127.0.0.1:0, reads the port the kernel chose and closes the socket.
+std::uint16_t pick_free_port();
+
+}  // namespace pummelo::test

@@ -1,0 +1,80 @@
+// Keepalive and CONNECT-timeout enforcement: the broker must drop silent
+// peers on time, but not early, and leave other clients alone.
+#include <doctest/doctest.h>
+
+#include <thread>
+
+#include "test_support.hpp"
+
+namespace pummelo::test::raw {
+namespace {
+
+using clock = std::chrono::steady_clock;
+
+double seconds_since(clock::time_point t0) {
+  return std::chrono::duration<double>(clock::now() - t0).count();
+}
+
+}  // namespace
+
+TEST_CASE("keepalive: a silent client is closed after 1.5 x keepalive") {
+  auto broker = start_broker();
+  bystander other(broker->port());
+  connect_options o;
+  o.client_id = "silent";
+  o.keepalive = 1;
+  auto c = connect_client(broker->port(), o);
+  const auto t0 = clock::now();
+  // Mosquitto 2.0 sweeps keepalives only every ~5 s, in whole seconds
+  // (keepalive__check: "last_keepalive_check + 5 < now_s", "1*3/2 == 1"):
+  // it was seen closing after 1.9 to 6.0 s, so it gets wider bounds.
+  const bool mosquitto = on_mosquitto();
+  const close_outcome out = expect_closed(*c, mosquitto ? 7500ms : 3000ms);
+  const double elapsed = seconds_since(t0);
+  MESSAGE("silent keepalive-1 client closed after ", elapsed, " s");
+  CHECK(out.before.empty());
+  CHECK(elapsed >= (mosquitto ? 1.0 : 1.2));
+  other.check_still_works();
+}
+
+TEST_CASE("keepalive: PINGREQ every 0.5 s keeps the connection for 3 s") {
+  auto broker = start_broker();
+  connect_options o;
+  o.client_id = "pinger";
+  o.keepalive = 1;
+  auto c = connect_client(broker->port(), o);
+  const auto t0 = clock::now();
+  int pongs = 0;
+  while (seconds_since(t0) < 3.0) {
+    REQUIRE(c->send(make_pingreq()));
+    expect_packet(*c, ptype::pingresp, 500ms);
+    ++pongs;
+    std::this_thread::sleep_until(t0 + std::chrono::milliseconds(500 * pongs));
+  }
+  CHECK(pongs >= 6);
+  CHECK(c->read_packet(10ms).status == read_status::timeout);
+}
+
+TEST_CASE("connect timeout: a TCP connection that never sends CONNECT is closed") {
+  broker_settings s;
+  s.connect_timeout_ms = 1000;
+  auto broker = start_broker(s);
+  bystander other(broker->port());
+  raw_client c(broker->port());
+  const auto t0 = clock::now();
+  if (on_mosquitto()) {
+    // Mosquitto has no configurable CONNECT timeout (connect_timeout_ms is a
+    // pummelo-only knob); a socket that never sent CONNECT was seen closed
+    // only after ~94 s, so only check that it is still open after 2 s.
+    CHECK(!c.wait_closed(2000ms));
+  } else {
+    const close_outcome out = expect_closed(c, 3000ms);
+    const double elapsed = seconds_since(t0);
+    MESSAGE("connection without CONNECT closed after ", elapsed, " s");
+    CHECK(out.before.empty());
+    CHECK(elapsed >= 0.8);
+  }
+  other.check_still_works();
+}
+
+}  // namespace pummelo::test::raw

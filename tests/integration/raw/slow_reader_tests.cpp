@@ -1,0 +1,118 @@
+// A subscriber that stops reading must not make the broker buffer without
+// bound: pummelo drops it once its write queue passes max_write_queue_bytes,
+// while the publisher and a healthy subscriber carry on.
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <stop_token>
+#include <thread>
+
+#include "test_support.hpp"
+
+namespace pummelo::test::raw {
+namespace {
+
+using clock = std::chrono::steady_clock;
+
+constexpr int flood_messages = 20000;
+constexpr std::size_t payload_bytes = 1024;
+constexpr int batch = 50;  // PUBLISHes per send() call, to keep the flood fast
+
+// Counts data messages on a healthy subscriber until the end marker arrives.
+struct healthy_reader {
+  std::atomic<int> data{0};
+  std::atomic<bool> saw_end{false};
+  std::atomic<bool> closed{false};
+
+  void run(raw_client& c, clock::time_point deadline, const std::stop_token& stop) {
+    while (clock::now() < deadline && !saw_end && !stop.stop_requested()) {
+      const packet p = c.read_packet(200ms);
+      if (p.status == read_status::closed) {
+        closed = true;
+        return;
+      }
+      if (p.status != read_status::packet || p.type != ptype::publish) continue;
+      const publish_info m = parse_publish(v311, p);
+      if (m.qos > 0) c.send(make_ack(ptype::puback, m.packet_id));
+      if (m.topic == "flood/end") {
+        saw_end = true;
+      } else {
+        ++data;
+      }
+    }
+  }
+};
+
+// Sends the flood at QoS 0, bounded by count and by time. Returns how many
+// messages went out.
+int flood(raw_client& publisher, clock::time_point deadline) {
+  bytes chunk;
+  for (int i = 0; i < batch; ++i) {
+    const bytes one = make_publish(v311, pub("flood/data", std::string(payload_bytes, 'x')));
+    chunk.insert(chunk.end(), one.begin(), one.end());
+  }
+  int sent = 0;
+  while (sent < flood_messages && clock::now() < deadline) {
+    REQUIRE(publisher.send(chunk, 5000ms));
+    sent += batch;
+  }
+  return sent;
+}
+
+}  // namespace
+
+TEST_CASE("slow reader: a subscriber that never reads is cut off, others carry on") {
+  broker_settings s;
+  s.max_write_queue_bytes = 65536;
+  auto broker = start_broker(s);
+  bystander other(broker->port());
+  const auto deadline = clock::now() + 30s;
+
+  connect_options slow_opts;
+  slow_opts.client_id = "slow";
+  // Tiny receive window: the broker's socket fills after a few KB.
+  auto slow = connect_client(broker->port(), slow_opts, nullptr, 2048);
+  subscribe(*slow, v311, "flood/#", 0);
+
+  auto healthy = connect_v311(broker->port(), "healthy");
+  subscribe(*healthy, v311, "flood/data", 0, 1);
+  subscribe(*healthy, v311, "flood/end", 1, 2);  // QoS 1: the marker is never dropped
+  healthy_reader reader;
+  // jthread: a failed REQUIRE below must stop and join it, not terminate.
+  std::jthread reader_thread([&](const std::stop_token& stop) { reader.run(*healthy, deadline, stop); });
+
+  auto publisher = connect_v311(broker->port(), "flooder");
+  const int sent = flood(*publisher, deadline);
+  // The publisher is still served: its QoS 1 marker is acknowledged.
+  REQUIRE(publisher->send(make_publish(v311, pub("flood/end", "end", 1, 1))));
+  CHECK(packet_id_of(expect_packet(*publisher, ptype::puback, 10000ms)) == 1);
+  reader_thread.join();
+  MESSAGE("flood: sent ", sent, ", healthy subscriber got ", reader.data.load());
+  CHECK(reader.saw_end);
+  CHECK(!reader.closed);
+
+  if (on_mosquitto()) {
+    // Mosquitto has no write-queue limit that disconnects: for an online
+    // QoS 0 subscriber it drops messages once max_queued_messages (1000)
+    // packets wait, and keeps the connection. Check exactly that.
+    int drained = 0;
+    for (;;) {
+      const packet p = slow->read_packet(1000ms);
+      REQUIRE(p.status != read_status::closed);
+      if (p.status == read_status::timeout) break;
+      if (p.type == ptype::publish) ++drained;
+    }
+    MESSAGE("mosquitto slow subscriber drained ", drained, " messages");
+    CHECK(drained < sent);
+    REQUIRE(slow->send(make_pingreq()));
+    expect_packet(*slow, ptype::pingresp);
+  } else {
+    // Draining now must hit EOF after what the kernel buffers held.
+    CHECK(slow->wait_closed(5000ms));
+  }
+  other.check_still_works();
+  REQUIRE(publisher->send(make_pingreq()));
+  expect_packet(*publisher, ptype::pingresp);
+}
+
+}  // namespace pummelo::test::raw
