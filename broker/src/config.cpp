@@ -96,14 +96,19 @@ void read_listeners(const rapidjson::Value& v, const std::string& key, config& c
   }
 }
 
-void read_limits(const rapidjson::Value& v, const std::string& key, limits_config& l) {
+void read_limits(const rapidjson::Value& v, const std::string& key, limits_config& l,
+                 bool& connect_size_set) {
   constexpr std::uint64_t u16 = std::numeric_limits<std::uint16_t>::max();
   constexpr std::uint64_t u32 = std::numeric_limits<std::uint32_t>::max();
   object_reader r(v, key);
   r.on("max_connections", unsigned_in(l.max_connections, 1, u32));
   // 2^28 - 1 + 5 header bytes is the largest packet MQTT can express.
   r.on("max_packet_size", unsigned_in(l.max_packet_size, 64, 268'435'460));
-  r.on("max_connect_packet_size", unsigned_in(l.max_connect_packet_size, 64, 268'435'460));
+  r.on("max_connect_packet_size", [&l, &connect_size_set](const rapidjson::Value& value,
+                                                         const std::string& k) {
+    unsigned_in(l.max_connect_packet_size, 64, 268'435'460)(value, k);
+    connect_size_set = true;
+  });
   r.on("max_topic_length", unsigned_in(l.max_topic_length, 1, u16));
   r.on("max_topic_levels", unsigned_in(l.max_topic_levels, 1, u16));
   r.on("max_subscriptions_per_packet", unsigned_in(l.max_subscriptions_per_packet, 1, u16));
@@ -129,6 +134,7 @@ config parse(const std::string& text) {
     throw config_error(msg.str());
   }
   config c;
+  bool connect_size_set = false;
   object_reader top(doc, "");
   top.on("log", [&](const rapidjson::Value& v, const std::string& key) {
     object_reader r(v, key);
@@ -144,7 +150,7 @@ config parse(const std::string& text) {
   });
   top.on("allow_anonymous", boolean(c.allow_anonymous));
   top.on("limits", [&](const rapidjson::Value& v, const std::string& key) {
-    read_limits(v, key, c.limits);
+    read_limits(v, key, c.limits, connect_size_set);
   });
   top.on("timeouts", [&](const rapidjson::Value& v, const std::string& key) {
     object_reader r(v, key);
@@ -157,6 +163,9 @@ config parse(const std::string& text) {
     r.run();
   });
   top.run();
+  // Left unset, the CONNECT limit follows a smaller packet limit down.
+  if (!connect_size_set && c.limits.max_connect_packet_size > c.limits.max_packet_size)
+    c.limits.max_connect_packet_size = c.limits.max_packet_size;
   if (c.limits.max_connect_packet_size > c.limits.max_packet_size)
     throw config_error("'limits.max_connect_packet_size' must not exceed 'limits.max_packet_size'");
   return c;

@@ -83,7 +83,7 @@ bool topic_matches(std::string_view filter, std::string_view name) noexcept {
     const std::string_view flevel =
         filter.substr(fstart, flast ? filter.npos : fend - fstart);
     // '#' also matches the parent level: "a/#" matches "a".
-    if (flevel == "#") return !name_done || true == false;
+    if (flevel == "#") return true;
     if (name_done) return false;
     const std::size_t nend = name.find('/', nstart);
     const bool nlast = nend == name.npos;

@@ -99,6 +99,10 @@ TEST_CASE("limits are checked at their bounds") {
   CHECK(error_of(R"({"limits": {"max_packet_size": 1000, "max_connect_packet_size": 1001}})")
             .find("max_connect_packet_size") != std::string::npos);
   CHECK(parse_config(R"({"limits": {"max_packet_size": 1000, "max_connect_packet_size": 1000}})").value);
+  // Unset, the CONNECT limit follows a smaller packet limit.
+  auto small = parse_config(R"({"limits": {"max_packet_size": 1024}})");
+  REQUIRE(small.value);
+  CHECK(small.value->limits.max_connect_packet_size == 1024);
 }
 
 TEST_CASE("a missing file is a clear error") {

@@ -1,5 +1,5 @@
 // detail::split_level and detail::parse_filter.
-#include <doctest.h>
+#include <doctest/doctest.h>
 
 #include <string_view>
 #include <vector>

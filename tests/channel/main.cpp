@@ -1,3 +1,3 @@
 // doctest's main for the channel unit tests.
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
-#include <doctest.h>
+#include <doctest/doctest.h>

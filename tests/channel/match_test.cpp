@@ -1,5 +1,5 @@
 // topic_tree::match(): which filters match which topic names (spec 4.7).
-#include <doctest.h>
+#include <doctest/doctest.h>
 
 #include <random>
 #include <string>

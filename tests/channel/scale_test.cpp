@@ -1,5 +1,5 @@
 // Many subscribers, and concurrent match() calls.
-#include <doctest.h>
+#include <doctest/doctest.h>
 
 #include <algorithm>
 #include <atomic>

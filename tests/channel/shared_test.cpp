@@ -1,5 +1,5 @@
 // $share groups: one member per group per match, in turn.
-#include <doctest.h>
+#include <doctest/doctest.h>
 
 #include <algorithm>
 #include <map>

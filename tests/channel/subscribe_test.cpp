@@ -1,5 +1,5 @@
 // subscribe/unsubscribe/find/size, and freeing emptied nodes.
-#include <doctest.h>
+#include <doctest/doctest.h>
 
 #include <string>
 #include <utility>

@@ -166,7 +166,9 @@ void broker_process::write_config(const broker_settings& s) {
         << "allow_anonymous true\n"
         << "persistence false\n"
         << "user root\n"
-        << "log_dest stdout\n"
+        // stdout is block-buffered when it is not a terminal; the file log
+        // is flushed per line, so log_text() sees it at once.
+        << "log_dest file " << log_.string() << "\n"
         << mosquitto_log_types(s.log_level) << "log_timestamp true\n"
         << "set_tcp_nodelay true\n"
         << "max_queued_messages " << s.max_queued_messages << "\n"

@@ -9,12 +9,20 @@ namespace pummelo::test {
 namespace {
 
 void wait_or_throw(const mqtt::token_ptr& tok, ms timeout, const char* what) {
-  if (!tok->wait_for(timeout)) throw std::runtime_error(std::string(what) + " timed out");
-  // wait_for() returns true on completion; a failed operation throws here.
-  tok->wait();
+  if (!wait_token(tok, timeout)) throw std::runtime_error(std::string(what) + " timed out");
 }
 
 }  // namespace
+
+bool wait_token(const mqtt::token_ptr& tok, ms timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!tok->wait_for(5ms)) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    paho_waker_poke();
+  }
+  tok->wait();  // completed: rethrows if the operation failed
+  return true;
+}
 
 mqtt_client::mqtt_client(const std::string& uri, const std::string& client_id, int version)
     : client_id_(client_id), version_(version) {
@@ -72,13 +80,7 @@ mqtt::connect_response mqtt_client::connect(const connect_opts& o) {
     disconnect_reason_.reset();
   }
   auto tok = client_->connect(opts);
-  // Poke Paho's receive thread until the connect completes (see paho_waker).
-  const auto deadline = std::chrono::steady_clock::now() + o.timeout + 1s;
-  while (!tok->wait_for(5ms)) {
-    if (std::chrono::steady_clock::now() >= deadline) throw std::runtime_error("connect timed out");
-    paho_waker_poke();
-  }
-  tok->wait();  // throws if the broker refused
+  wait_or_throw(tok, o.timeout + 1s, "connect");  // throws if the broker refused
   return tok->get_connect_response();
 }
 

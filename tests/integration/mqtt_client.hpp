@@ -26,13 +26,17 @@ constexpr int mqtt_v5 = MQTTVERSION_5;        // 5
 // Default bound for any single operation (connect, subscribe, publish ack).
 constexpr ms op_timeout = 5s;
 
+// Waits for a Paho token, poking Paho's threads meanwhile (see paho_waker).
+// Returns false on timeout; a failed operation throws mqtt::exception.
+bool wait_token(const mqtt::token_ptr& tok, ms timeout = op_timeout);
+
 struct connect_opts {
   bool clean = true;  // clean session (3.1.1) / clean start (5)
   int keepalive_s = 30;
   std::optional<std::uint32_t> session_expiry_s;  // v5 CONNECT property
   std::optional<mqtt::will_options> will;
   mqtt::properties properties;  // further v5 CONNECT properties
-  int max_inflight = 10;        // Paho's own outgoing in-flight window
+  int max_inflight = 20;        // Paho's own outgoing in-flight window
   ms timeout = op_timeout;
 };
 

@@ -42,10 +42,17 @@ class waker {
   }
 
   void poke() {
-    std::lock_guard<std::mutex> lk(mu_);
-    if (conn_fd_ < 0) return;
-    const std::uint8_t pingresp[2] = {0xD0, 0x00};  // PINGRESP, remaining length 0
-    (void)::send(conn_fd_, pingresp, sizeof pingresp, MSG_NOSIGNAL | MSG_DONTWAIT);
+    {
+      std::lock_guard<std::mutex> lk(mu_);
+      if (conn_fd_ < 0) return;
+      const std::uint8_t pingresp[2] = {0xD0, 0x00};  // PINGRESP, remaining length 0
+      (void)::send(conn_fd_, pingresp, sizeof pingresp, MSG_NOSIGNAL | MSG_DONTWAIT);
+    }
+    try {
+      client_->publish("wake", "", 0, 0, false);  // any new command signals the send thread
+    } catch (const std::exception&) {
+      // the waker's own queue being full is harmless: the thread is awake
+    }
   }
 
  private:
@@ -69,6 +76,7 @@ class waker {
       conn_fd_ = fd;
     }
     while (::recv(fd, buf, sizeof buf, 0) > 0) {
+      // discard the waker's QoS 0 publishes
     }
     std::lock_guard<std::mutex> lk(mu_);
     ::close(fd);

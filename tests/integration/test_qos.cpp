@@ -28,7 +28,7 @@ TEST_CASE("qos: delivered at min(publish QoS, subscription QoS)") {
         // (QoS 1 on PUBACK, QoS 2 on PUBCOMP).
         auto tok = pub.publish_async(base + "/sub" + std::to_string(q),
                                      "p" + std::to_string(p) + "q" + std::to_string(q), p);
-        REQUIRE(tok->wait_for(op_timeout));
+        REQUIRE(wait_token(tok));
         CHECK(tok->get_return_code() == 0);
         if (p > 0) CHECK(tok->get_message_id() != 0);
       }
@@ -65,7 +65,7 @@ TEST_CASE("qos: 200 QoS1 and 200 QoS2 in a burst arrive exactly once, in order")
       toks.push_back(pub.publish_async(base + "/q1", std::to_string(i), 1));
       toks.push_back(pub.publish_async(base + "/q2", std::to_string(i), 2));
     }
-    for (auto& t : toks) REQUIRE(t->wait_for(10s));
+    for (auto& t : toks) REQUIRE(wait_token(t, 10s));
     auto got = sub.wait_messages(2 * n, 10s);
     CHECK(sub.expect_no_message(300ms));  // no duplicates after the last one
     REQUIRE(got.size() == 2 * n);

@@ -15,7 +15,9 @@ TEST_CASE("write_varint and varint_size at every length boundary") {
       {2097152, {0x80, 0x80, 0x80, 0x01}},
       {max_variable_byte_integer, {0xFF, 0xFF, 0xFF, 0x7F}},
   };
-  for (const auto& [value, expected] : cases) {
+  for (const auto& c : cases) {
+    const std::uint32_t value = c.first;
+    const bytes& expected = c.second;
     CAPTURE(value);
     bytes out(8, 0xEE);
     const std::size_t n = write_varint(value, out.data());

@@ -89,14 +89,16 @@ TEST_CASE("property_allowed follows table 2-4") {
       {connect, 9}, {will, 7}, {connack, 17}, {publish, 8}, {puback, 2}, {subscribe, 2},
       {suback, 2}, {unsubscribe, 1}, {unsuback, 2}, {disconnect, 4}, {auth, 4},
   };
-  for (const auto& [ctx, n] : counts) {
+  for (const auto& c : counts) {
+    const property_context ctx = c.first;
+    const int n = c.second;
     int allowed = 0;
     for (const property_id id : all_ids) allowed += property_allowed(id, ctx) ? 1 : 0;
     CAPTURE(static_cast<int>(ctx));
     CHECK(allowed == n);
   }
   // user_property is allowed everywhere.
-  for (const auto& [ctx, n] : counts) CHECK(property_allowed(user_property, ctx));
+  for (const auto& c : counts) CHECK(property_allowed(user_property, c.first));
 }
 
 TEST_CASE("properties::empty") {

@@ -31,7 +31,9 @@ TEST_CASE("to_reason_code") {
       {client_identifier_not_valid, reason_code::client_identifier_not_valid},
       {limit_exceeded, reason_code::implementation_specific_error},
   };
-  for (const auto& [e, rc] : cases) {
+  for (const auto& c : cases) {
+    const errc e = c.first;
+    const reason_code rc = c.second;
     CAPTURE(e);
     CHECK(to_reason_code(e) == rc);
     if (e != ok) CHECK(is_error(to_reason_code(e)));

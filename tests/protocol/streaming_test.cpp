@@ -114,8 +114,10 @@ TEST_CASE("many packets in one chunk, and in random chunks") {
   }
   REQUIRE(groups.size() == 6);
   std::mt19937 rng(12345);
-  for (const auto& [key, members] : groups) {
-    const auto [v, s] = key;
+  for (const auto& group : groups) {
+    const version v = group.first.first;
+    const from s = group.first.second;
+    const std::vector<const bytes*>& members = group.second;
     INFO("version ", static_cast<int>(v), " sender ", static_cast<int>(s));
     bytes stream;
     std::vector<packet> expected;

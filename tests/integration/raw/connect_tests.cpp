@@ -4,7 +4,7 @@
 
 #include <cstdio>
 
-#include "test_support.hpp"
+#include "raw_support.hpp"
 
 namespace pummelo::test::raw {
 namespace {
@@ -36,8 +36,8 @@ TEST_CASE("connect: unsupported protocol level gets CONNACK 0x01 and is closed")
     raw_client c(broker->port());
     REQUIRE(c.send(connect_with(level, 0x02, "level")));
     expect_refused_v311(c, 0x01);
+    other.check_still_works();
   }
-  other.check_still_works();
 }
 
 TEST_CASE("connect: 3.1.1 empty client id with clean session 0 gets CONNACK 0x02") {
@@ -77,8 +77,8 @@ TEST_CASE("connect: v5 CONNECT carrying a property not allowed in CONNECT is ref
         CHECK((ack.code == 0x81 || ack.code == 0x82));
       }
     }
+    other.check_still_works();
   }
-  other.check_still_works();
 }
 
 TEST_CASE("connect: any packet before CONNECT closes the connection without CONNACK") {
@@ -95,8 +95,8 @@ TEST_CASE("connect: any packet before CONNECT closes the connection without CONN
     REQUIRE(c.send(data));
     const close_outcome out = expect_closed(c);
     CHECK(out.before.empty());
+    other.check_still_works();
   }
-  other.check_still_works();
 }
 
 TEST_CASE("connect: a second CONNECT on the same connection closes it") {
@@ -116,8 +116,8 @@ TEST_CASE("connect: a second CONNECT on the same connection closes it") {
       // Mosquitto closes silently; a DISCONNECT 0x82 first is also correct.
       check_v5_goodbye(out, {0x82});
     }
+    other.check_still_works();
   }
-  other.check_still_works();
 }
 
 TEST_CASE("connect: v5 CONNACK is well formed; its properties are recorded") {

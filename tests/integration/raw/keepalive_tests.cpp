@@ -4,7 +4,7 @@
 
 #include <thread>
 
-#include "test_support.hpp"
+#include "raw_support.hpp"
 
 namespace pummelo::test::raw {
 namespace {

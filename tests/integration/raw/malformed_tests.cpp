@@ -3,7 +3,7 @@
 // malformed packets. The broker must close only the offending connection.
 #include <doctest/doctest.h>
 
-#include "test_support.hpp"
+#include "raw_support.hpp"
 
 namespace pummelo::test::raw {
 namespace {
@@ -38,11 +38,12 @@ close_outcome send_after_connect(std::uint16_t port, std::uint8_t version, const
 }
 
 std::vector<bad_input> framing_garbage(std::uint8_t version) {
-  const bytes no_props = version == v5 ? bytes{0x00} : bytes{};
-  bytes subscribe_head{0x00, 0x01};  // packet id 1 (+ empty v5 properties)
-  subscribe_head.insert(subscribe_head.end(), no_props.begin(), no_props.end());
-  bytes truncated_filter = subscribe_head;
-  truncated_filter.insert(truncated_filter.end(), {0x00, 0x14, 'a', 'b'});  // claims 20 bytes, has 2
+  writer head;  // SUBSCRIBE packet id 1 (+ empty v5 properties)
+  head.u16(1);
+  if (version == v5) head.varint(0);
+  const bytes subscribe_head = head.out;
+  // The filter claims 20 bytes but the packet ends after 2.
+  const bytes truncated_filter = writer{head}.u16(20).u8('a').u8('b').out;
   return {
       {"reserved packet type 0", frame(0, 0, {})},
       // 0x30 PUBLISH whose remaining length runs into a fifth byte.

@@ -2,7 +2,7 @@
 // and inbound QoS 2 exactly-once handling of a DUP resend.
 #include <doctest/doctest.h>
 
-#include "test_support.hpp"
+#include "raw_support.hpp"
 
 namespace pummelo::test::raw {
 namespace {

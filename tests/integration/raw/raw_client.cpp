@@ -74,23 +74,33 @@ bool raw_client::send(const bytes& data, milliseconds timeout) {
 }
 
 bool raw_client::try_frame(packet& out) {
+  const std::size_t avail = buffer_.size() - start_;
+  const std::uint8_t* data = buffer_.data() + start_;
   std::uint32_t length = 0;
   std::size_t pos = 1;
   for (int shift = 0;; shift += 7, ++pos) {
-    if (pos >= buffer_.size()) return false;
+    if (pos >= avail) return false;
     if (shift > 21) throw std::runtime_error("broker sent a remaining length longer than 4 bytes");
-    const std::uint8_t b = buffer_[pos];
+    const std::uint8_t b = data[pos];
     length |= static_cast<std::uint32_t>(b & 0x7F) << shift;
     if ((b & 0x80) == 0) break;
   }
   ++pos;
-  if (buffer_.size() - pos < length) return false;
+  if (avail - pos < length) return false;
   out.status = read_status::packet;
-  out.type = static_cast<std::uint8_t>(buffer_[0] >> 4);
-  out.flags = static_cast<std::uint8_t>(buffer_[0] & 0x0F);
-  out.body.assign(buffer_.begin() + static_cast<std::ptrdiff_t>(pos),
-                  buffer_.begin() + static_cast<std::ptrdiff_t>(pos + length));
-  buffer_.erase(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(pos + length));
+  out.type = static_cast<std::uint8_t>(data[0] >> 4);
+  out.flags = static_cast<std::uint8_t>(data[0] & 0x0F);
+  out.body.assign(data + pos, data + pos + length);
+  start_ += pos + length;
+  // Compact only once the consumed prefix dominates: keeps a flood of small
+  // packets from costing a memmove each.
+  if (start_ == buffer_.size()) {
+    buffer_.clear();
+    start_ = 0;
+  } else if (start_ > 65536 && start_ * 2 > buffer_.size()) {
+    buffer_.erase(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(start_));
+    start_ = 0;
+  }
   return true;
 }
 

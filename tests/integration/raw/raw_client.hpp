@@ -51,6 +51,7 @@ class raw_client {
   int fd_ = -1;
   bool peer_closed_ = false;
   bytes buffer_;
+  std::size_t start_ = 0;  // first unconsumed byte; compacted lazily
 };
 
 }  // namespace pummelo::test::raw

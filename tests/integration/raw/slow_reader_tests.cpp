@@ -7,7 +7,7 @@
 #include <stop_token>
 #include <thread>
 
-#include "test_support.hpp"
+#include "raw_support.hpp"
 
 namespace pummelo::test::raw {
 namespace {
@@ -16,7 +16,7 @@ using clock = std::chrono::steady_clock;
 
 constexpr int flood_messages = 20000;
 constexpr std::size_t payload_bytes = 1024;
-constexpr int batch = 50;  // PUBLISHes per send() call, to keep the flood fast
+constexpr int batch = 25;  // PUBLISHes per send(): 25 KB, well under the 64 KB limit
 
 // Counts data messages on a healthy subscriber until the end marker arrives.
 struct healthy_reader {
@@ -43,9 +43,11 @@ struct healthy_reader {
   }
 };
 
-// Sends the flood at QoS 0, bounded by count and by time. Returns how many
-// messages went out.
-int flood(raw_client& publisher, clock::time_point deadline) {
+// Sends the flood at QoS 0, bounded by count and by time. After each batch
+// it waits (briefly) for the healthy subscriber to catch up: the test wants
+// a reader that keeps pace, not one merely slower than a flat-out publisher,
+// which a small write-queue limit would rightly cut off as well.
+int flood(raw_client& publisher, const healthy_reader& reader, clock::time_point deadline) {
   bytes chunk;
   for (int i = 0; i < batch; ++i) {
     const bytes one = make_publish(v311, pub("flood/data", std::string(payload_bytes, 'x')));
@@ -55,6 +57,10 @@ int flood(raw_client& publisher, clock::time_point deadline) {
   while (sent < flood_messages && clock::now() < deadline) {
     REQUIRE(publisher.send(chunk, 5000ms));
     sent += batch;
+    const auto catch_up = clock::now() + 2s;
+    while (reader.data < sent && !reader.closed && clock::now() < catch_up) {
+      std::this_thread::sleep_for(50us);
+    }
   }
   return sent;
 }
@@ -82,7 +88,7 @@ TEST_CASE("slow reader: a subscriber that never reads is cut off, others carry o
   std::jthread reader_thread([&](const std::stop_token& stop) { reader.run(*healthy, deadline, stop); });
 
   auto publisher = connect_v311(broker->port(), "flooder");
-  const int sent = flood(*publisher, deadline);
+  const int sent = flood(*publisher, reader, deadline);
   // The publisher is still served: its QoS 1 marker is acknowledged.
   REQUIRE(publisher->send(make_publish(v311, pub("flood/end", "end", 1, 1))));
   CHECK(packet_id_of(expect_packet(*publisher, ptype::puback, 10000ms)) == 1);

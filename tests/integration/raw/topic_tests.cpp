@@ -2,7 +2,7 @@
 // wrongly in a SUBSCRIBE filter.
 #include <doctest/doctest.h>
 
-#include "test_support.hpp"
+#include "raw_support.hpp"
 
 namespace pummelo::test::raw {
 namespace {

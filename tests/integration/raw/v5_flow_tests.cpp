@@ -2,7 +2,7 @@
 // and the topic alias limit the broker announces.
 #include <doctest/doctest.h>
 
-#include "test_support.hpp"
+#include "raw_support.hpp"
 
 namespace pummelo::test::raw {
 namespace {

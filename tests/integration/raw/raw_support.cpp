@@ -1,6 +1,8 @@
-#include "test_support.hpp"
+#include "raw_support.hpp"
 
 #include <doctest/doctest.h>
+
+#include <cstdlib>
 
 namespace pummelo::test::raw {
 
@@ -63,6 +65,11 @@ close_outcome expect_closed(raw_client& c, milliseconds timeout) {
   for (const auto& p : o.before) seen += describe(p) + "; ";
   INFO("packets before close: ", seen);
   CHECK(o.closed);
+  // PUMMELO_RAW_VERBOSE=1 records every goodbye, to compare brokers.
+  if (std::getenv("PUMMELO_RAW_VERBOSE") != nullptr) {
+    const std::string state = o.closed ? "closed" : "still open";
+    MESSAGE(state, " after: ", (seen.empty() ? std::string("nothing") : seen));
+  }
   return o;
 }
 
