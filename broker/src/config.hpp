@@ -27,6 +27,9 @@ struct limits_config {
   std::uint32_t max_user_properties = 64;
   std::uint16_t max_inflight_messages = 20;  // per session, outgoing QoS 1/2
   std::uint32_t max_queued_messages = 1000;  // per session, beyond the inflight window
+  std::uint64_t max_queued_bytes = 16 * 1024 * 1024;  // per session: topic + payload bytes
+  std::uint32_t max_subscriptions_per_session = 1000;
+  std::uint32_t max_sessions = 1'000'000;  // online and offline together
   std::uint64_t max_write_queue_bytes = 4 * 1024 * 1024;  // per connection
   std::uint16_t max_keep_alive_s = 65535;
   std::uint32_t max_session_expiry_s = 0xFFFFFFFF;  // 0xFFFFFFFF = never expires

@@ -28,7 +28,9 @@ connection::connection(event_loop& loop, asio::ip::tcp::socket socket)
       timer_(loop.context()),
       decoder_(protocol::decoder::role::server, loop.owner().codec_limits()),
       peer_(describe(socket_)),
-      last_activity_(clock::now()) {}
+      last_activity_(clock::now()),
+      connect_deadline_(last_activity_ +
+                        std::chrono::milliseconds(loop.owner().cfg().connect_timeout_ms)) {}
 
 connection::~connection() {
   if (counted_) server_.release_connection();
@@ -119,7 +121,7 @@ void connection::fail(protocol::errc e) {
 void connection::arm_timer() {
   clock::time_point deadline;
   if (state_ == state::awaiting_connect) {
-    deadline = last_activity_ + std::chrono::milliseconds(server_.cfg().connect_timeout_ms);
+    deadline = connect_deadline_;
   } else if (keep_alive_s_ > 0) {
     // MQTT: the server disconnects after one and a half keep-alive periods.
     deadline = last_activity_ + std::chrono::milliseconds(keep_alive_s_ * 1500);
@@ -134,7 +136,7 @@ void connection::arm_timer() {
 
 void connection::on_timer() {
   if (state_ == state::awaiting_connect) {
-    if (clock::now() - last_activity_ >= std::chrono::milliseconds(server_.cfg().connect_timeout_ms)) {
+    if (clock::now() >= connect_deadline_) {
       close(protocol::reason_code::maximum_connect_time, "no CONNECT within timeouts.connect_timeout_ms", false);
       return;
     }
@@ -171,7 +173,9 @@ void connection::close(protocol::reason_code reason, std::string_view why, bool 
   }
   // Let a final DISCONNECT leave, but never wait on a peer that stopped reading.
   timer_.expires_after(std::chrono::seconds(1));
-  timer_.async_wait([self = shared_from_this()](const std::error_code&) { self->finish_close(); });
+  timer_.async_wait([self = shared_from_this()](const std::error_code& ec) {
+    if (ec != asio::error::operation_aborted) self->finish_close();
+  });
 }
 
 void connection::finish_close() {

@@ -127,6 +127,9 @@ class connection : public std::enable_shared_from_this<connection> {
   bool counted_ = true;  // holds a slot in server's connection count
   bool assigned_client_id_ = false;
   bool taken_over_ = false;  // closed because the client id connected again
+  bool overflowed_ = false;   // write queue hit its limit; a close is posted
+  bool connect_expiry_zero_ = false;  // v5 CONNECT asked for no session expiry
+  clock::time_point connect_deadline_;  // fixed at accept: trickling bytes do not extend it
 };
 
 }  // namespace pummelo::broker

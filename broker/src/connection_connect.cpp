@@ -1,6 +1,7 @@
 // CONNECT handling: validation and CONNACK codes, client id assignment, the
 // move to the client id's loop, session takeover and resumption; DISCONNECT.
 #include <asio/post.hpp>
+#include <unistd.h>
 
 #include <algorithm>
 #include <random>
@@ -88,7 +89,17 @@ void connection::migrate(event_loop& target, protocol::connect_packet&& p,
   loop_->remove_connection(self);
   asio::post(target.context(), [&target, self, fd, family, p = std::move(p),
                                 rest = std::move(rest)]() mutable {
-    auto c = std::make_shared<connection>(target, asio::ip::tcp::socket(target.context(), family, fd));
+    asio::ip::tcp::socket sock(target.context());
+    std::error_code assign_ec;
+    sock.assign(family, fd, assign_ec);
+    if (assign_ec) {
+      ::close(fd);
+      target.owner().release_connection();
+      log(log_level::warning, "client ", p.client_id, ": cannot move connection: ",
+          assign_ec.message());
+      return;
+    }
+    auto c = std::make_shared<connection>(target, std::move(sock));
     c->decoder_ = std::move(self->decoder_);
     c->peer_ = self->peer_;
     c->last_activity_ = self->last_activity_;
@@ -122,6 +133,7 @@ void connection::accept_connect(protocol::connect_packet&& p) {
   std::uint32_t expiry = 0;
   if (v5) {
     expiry = p.props.session_expiry_interval.value_or(0);
+    connect_expiry_zero_ = expiry == 0;
     client_receive_maximum_ = p.props.receive_maximum.value_or(65535);
     client_max_packet_size_ = p.props.maximum_packet_size.value_or(0xFFFFFFFF);
     if (expiry > lim.max_session_expiry_s) {
@@ -134,12 +146,24 @@ void connection::accept_connect(protocol::connect_packet&& p) {
   will_ = std::move(p.will);
 
   session* s = loop_->find_session(p.client_id);
+  if (!s && !server_.try_reserve_session()) {
+    refuse_connect(v5 ? protocol::reason_code::quota_exceeded
+                      : protocol::reason_code::server_unavailable,
+                   "limits.max_sessions reached");
+    return;
+  }
   if (s) {
     if (auto* old = s->current_connection()) old->take_over();
     // A session that was to end with its connection is not resumed.
     if (p.clean_start || s->expiry_interval_s == 0) {
-      end_session(*loop_, *s);
+      end_session(*loop_, *s);  // releases its slot...
       s = nullptr;
+      if (!server_.try_reserve_session()) {  // ...which the new one takes
+        refuse_connect(v5 ? protocol::reason_code::quota_exceeded
+                          : protocol::reason_code::server_unavailable,
+                       "limits.max_sessions reached");
+        return;
+      }
     } else {
       ack.session_present = true;
     }
@@ -165,7 +189,7 @@ void connection::accept_connect(protocol::connect_packet&& p) {
       static_cast<int>(version_), ", keep-alive ", keep_alive_s_, " s, session ",
       ack.session_present ? "resumed" : "new", ")");
   s->attach(*this);
-  arm_timer();
+  if (state_ == state::active) arm_timer();
 }
 
 void connection::on_disconnect(const protocol::disconnect_packet& p) {
@@ -174,7 +198,7 @@ void connection::on_disconnect(const protocol::disconnect_packet& p) {
     if (p.props.session_expiry_interval) {
       // v5 3.14.2.2.2: a session that was to end with the connection cannot be
       // given an expiry at DISCONNECT.
-      if (session_->expiry_interval_s == 0 && *p.props.session_expiry_interval != 0) {
+      if (connect_expiry_zero_ && *p.props.session_expiry_interval != 0) {
         close(rc::protocol_error, "DISCONNECT set a session expiry after CONNECT had none");
         return;
       }

@@ -52,16 +52,21 @@ void connection::on_publish(protocol::publish_packet&& p) {
   using rc = protocol::reason_code;
   if (!resolve_topic_alias(p)) return;
   if (p.qos == 2) {
-    if (session_->incoming_qos2_count() >= server_.cfg().limits.max_incoming_qos2 &&
-        version_ == protocol::version::v5) {
-      close(rc::receive_maximum_exceeded, "more unreleased QoS 2 messages than receive maximum");
-      return;
-    }
-    if (!session_->begin_incoming_qos2(p.packet_id)) {
+    if (session_->has_incoming_qos2(p.packet_id)) {
       // A resent QoS 2 PUBLISH already delivered once: acknowledge only.
       send(protocol::pubrec_packet{p.packet_id, rc::success, {}});
       return;
     }
+    // Only new ids count against our receive maximum (a resend is not new).
+    if (session_->incoming_qos2_count() >= server_.cfg().limits.max_incoming_qos2) {
+      if (version_ == protocol::version::v5) {
+        close(rc::receive_maximum_exceeded, "more unreleased QoS 2 messages than receive maximum");
+      } else {
+        close(rc::receive_maximum_exceeded, "more unreleased QoS 2 messages than allowed", false);
+      }
+      return;
+    }
+    session_->begin_incoming_qos2(p.packet_id);
   }
   std::uint16_t id = p.packet_id;
   std::uint8_t qos = p.qos;

@@ -37,6 +37,13 @@ void connection::on_subscribe(protocol::subscribe_packet&& p) {
     o.retain_as_published = v5 && e.retain_as_published;
     o.retain_handling = v5 ? e.retain_handling : 0;
     o.subscription_id = subscription_id;
+    auto& held = session_->subscriptions();
+    if (held.size() >= server_.cfg().limits.max_subscriptions_per_session &&
+        held.find(e.filter) == held.end()) {
+      // Over limits.max_subscriptions_per_session: refuse this entry only.
+      ack.reasons.push_back(v5 ? rc::quota_exceeded : rc::unspecified_error);
+      continue;
+    }
     bool is_new = server_.subscribe(e.filter, session_->id(), o);
     session_->subscriptions()[e.filter] = o;
     ack.reasons.push_back(static_cast<rc>(e.qos));

@@ -48,10 +48,16 @@ void connection::enqueue(out_chunk chunk) {
     schedule_flush();
     return;
   }
+  if (overflowed_) return;
   if (out_.bytes() + chunk.size() > server_.cfg().limits.max_write_queue_bytes) {
-    // A client that stops reading is disconnected, never buffered without bound.
-    close(protocol::reason_code::success,
-          "write queue over limits.max_write_queue_bytes: client is not reading", false);
+    // A client that stops reading is disconnected, never buffered without
+    // bound. The close is posted, not run here: we may be deep inside a
+    // session's delivery loop, which must not see its session ended under it.
+    overflowed_ = true;
+    asio::post(loop_->context(), [self = shared_from_this()] {
+      self->close(protocol::reason_code::success,
+                  "write queue over limits.max_write_queue_bytes: client is not reading", false);
+    });
     return;
   }
   out_.push(std::move(chunk));

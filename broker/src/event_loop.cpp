@@ -67,6 +67,7 @@ void event_loop::destroy_session(session& s) {
   s.subscriptions().clear();
   sessions_by_id_.erase(s.id());
   sessions_by_client_.erase(s.client_id());  // frees s
+  owner_.release_session();
 }
 
 void event_loop::shut_down() {

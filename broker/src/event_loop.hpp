@@ -44,6 +44,8 @@ class event_loop {
   // Sessions pinned to this loop. Only call from this loop's thread.
   session* find_session(const std::string& client_id);
   session* find_session(channel::session_id id);
+  /// Creates a session. The caller has reserved its slot with
+  /// server::try_reserve_session(); destroy_session() releases it.
   session& create_session(const std::string& client_id);
   /// Removes its subscriptions from the topic tree and frees it.
   void destroy_session(session& s);

@@ -3,6 +3,7 @@
 #include <asio/post.hpp>
 #include <condition_variable>
 #include <csignal>
+#include <algorithm>
 #include <functional>
 #include <mutex>
 #include <stdexcept>
@@ -14,10 +15,13 @@
 
 namespace pummelo::broker {
 namespace {
+// Session ids carry the loop index in 8 bits (event_loop::loop_of).
+constexpr unsigned max_loops = 256;
+
 unsigned loops_for(unsigned configured) {
-  if (configured > 0) return configured;
+  if (configured > 0) return std::min(configured, max_loops);
   unsigned n = std::thread::hardware_concurrency();
-  return n == 0 ? 1 : n;
+  return n == 0 ? 1 : std::min(n, max_loops);
 }
 }  // namespace
 
@@ -78,11 +82,12 @@ stats_totals server::totals() const {
   return t;
 }
 
-std::size_t server::session_count() const noexcept {
-  // Read racily from another thread; only ever used for $SYS figures.
-  std::size_t n = 0;
-  for (const auto& l : loops_) n += l->session_count();
-  return n;
+bool server::try_reserve_session() noexcept {
+  auto n = sessions_.load(std::memory_order_relaxed);
+  do {
+    if (n >= config_.limits.max_sessions) return false;
+  } while (!sessions_.compare_exchange_weak(n, n + 1, std::memory_order_relaxed));
+  return true;
 }
 
 void server::open_listeners() {
@@ -126,8 +131,15 @@ void server::accept_next(std::size_t listener) {
               c->start();
             });
           }
-        } else if (ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space) {
-          log(log_level::warning, "accept failed: ", ec.message());
+        } else {
+          // Out of descriptors or buffers: retrying at once would spin, so
+          // pause accepting briefly and let connections close meanwhile.
+          log(log_level::warning, "accept failed: ", ec.message(), "; pausing accepts for 100 ms");
+          accept_backoff_->expires_after(std::chrono::milliseconds(100));
+          accept_backoff_->async_wait([this, listener](const std::error_code& wait_ec) {
+            if (!wait_ec) accept_next(listener);
+          });
+          return;
         }
         accept_next(listener);
       });
@@ -148,6 +160,7 @@ void server::run() {
     done_cv.notify_one();
   });
   sys_ = std::make_unique<sys_publisher>(*this, *loops_[0]);
+  accept_backoff_ = std::make_unique<asio::steady_timer>(ctx0);
   for (std::size_t i = 0; i < acceptors_.size(); ++i) accept_next(i);
   for (auto& l : loops_) l->start();
   log(log_level::info, "pummelo started with ", loops_.size(), " event loop(s)");
@@ -165,6 +178,7 @@ void server::shut_down() {
       a.close(ec);
     }
     sys_->stop();
+    accept_backoff_->cancel();
     signals_->cancel();
   });
   for (auto& l : loops_) l->shut_down();

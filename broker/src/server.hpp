@@ -64,7 +64,10 @@ class server {
   std::uint32_t connection_count() const noexcept { return connections_.load(); }
 
   stats_totals totals() const;
-  std::size_t session_count() const noexcept;
+  std::size_t session_count() const noexcept { return sessions_.load(std::memory_order_relaxed); }
+  /// Session slots under limits.max_sessions.
+  bool try_reserve_session() noexcept;
+  void release_session() noexcept { sessions_.fetch_sub(1, std::memory_order_relaxed); }
   clock::time_point started_at() const noexcept { return started_at_; }
 
  private:
@@ -74,6 +77,10 @@ class server {
 
   config config_;
   protocol::limits codec_limits_;
+  // Declared before the loops: connections still alive while the loops are
+  // torn down release their slots here.
+  std::atomic<std::uint32_t> connections_{0};
+  std::atomic<std::size_t> sessions_{0};
   clock::time_point started_at_;
   std::vector<std::unique_ptr<event_loop>> loops_;
   std::vector<asio::ip::tcp::acceptor> acceptors_;
@@ -81,7 +88,7 @@ class server {
   mutable std::shared_mutex subscriptions_mutex_;
   channel::topic_tree subscriptions_;
   retained_store retained_;
-  std::atomic<std::uint32_t> connections_{0};
+  std::unique_ptr<asio::steady_timer> accept_backoff_;
   std::unique_ptr<sys_publisher> sys_;
   std::unique_ptr<asio::signal_set> signals_;
 };

@@ -39,29 +39,34 @@ void session::attach(connection& c) {
   will_timer.cancel();
   expiry_timer.cancel();
   delayed_will.reset();
-  // Resend everything in flight, in order, flagged as duplicates.
-  publish_cache cache(clock::now());
-  for (auto& m : inflight_) {
-    if (m.pubrec_received) {
-      c.send_pubrel(m.packet_id);
-    } else {
-      c.send_publish(m.delivery, m.packet_id, true, cache);
-    }
-  }
+  // Everything in flight is resent, in order, flagged as duplicates.
+  for (auto& m : inflight_) m.sent = false;
+  sent_count_ = 0;
   pump();
 }
 
 void session::detach() noexcept { connection_ = nullptr; }
 
-bool session::send_new(session_delivery& d, publish_cache& cache) {
+namespace {
+std::size_t cost_of(const session_delivery& d) noexcept {
+  return d.msg->topic.size() + d.msg->payload.size();
+}
+}  // namespace
+
+void session::send_new(session_delivery& d, publish_cache& cache) {
   auto id = next_packet_id();
   if (!connection_->send_publish(d, id, false, cache)) {
     // Too large for this client: MQTT says discard it as if delivered.
     loop_.stats().messages_dropped.add();
-    return true;
+    return;
   }
-  inflight_.push_back(inflight_message{std::move(d), id, false});
-  return true;
+  inflight_.push_back(inflight_message{std::move(d), id, false, true});
+  ++sent_count_;
+}
+
+void session::erase_inflight(std::deque<inflight_message>::iterator it) {
+  if (it->sent) --sent_count_;
+  inflight_.erase(it);
 }
 
 bool session::deliver(session_delivery d, publish_cache& cache) {
@@ -69,11 +74,17 @@ bool session::deliver(session_delivery d, publish_cache& cache) {
     if (connection_) connection_->send_publish(d, 0, false, cache);
     return true;  // QoS 0 is not queued for offline sessions
   }
-  if (connection_ && queue_.empty() && inflight_.size() < window()) return send_new(d, cache);
-  if (queue_.size() >= loop_.owner().cfg().limits.max_queued_messages) {
+  if (connection_ && queue_.empty() && inflight_.size() < window()) {
+    send_new(d, cache);
+    return true;
+  }
+  const auto& lim = loop_.owner().cfg().limits;
+  std::size_t cost = cost_of(d);
+  if (queue_.size() >= lim.max_queued_messages || queued_bytes_ + cost > lim.max_queued_bytes) {
     ++dropped_;
     return false;
   }
+  queued_bytes_ += cost;
   queue_.push_back(std::move(d));
   return true;
 }
@@ -81,9 +92,28 @@ bool session::deliver(session_delivery d, publish_cache& cache) {
 void session::pump() {
   if (!connection_) return;
   publish_cache cache(clock::now());
-  while (!queue_.empty() && inflight_.size() < window() && connection_) {
+  // First what is in flight but not yet sent on this connection (after a
+  // reconnect, or held back by a smaller receive maximum).
+  for (auto it = inflight_.begin(); it != inflight_.end() && sent_count_ < window();) {
+    if (it->sent) {
+      ++it;
+      continue;
+    }
+    if (it->pubrec_received) {
+      connection_->send_pubrel(it->packet_id);
+    } else if (!connection_->send_publish(it->delivery, it->packet_id, true, cache)) {
+      loop_.stats().messages_dropped.add();  // too large for this client now
+      it = inflight_.erase(it);
+      continue;
+    }
+    it->sent = true;
+    ++sent_count_;
+    ++it;
+  }
+  while (!queue_.empty() && inflight_.size() < window()) {
     session_delivery d = std::move(queue_.front());
     queue_.pop_front();
+    queued_bytes_ -= cost_of(d);
     if (d.msg->expired(cache.now())) {
       loop_.stats().messages_dropped.add();
       continue;
@@ -97,7 +127,7 @@ bool session::on_puback(std::uint16_t id) {
     return m.packet_id == id && m.delivery.qos == 1;
   });
   if (it == inflight_.end()) return false;
-  inflight_.erase(it);
+  erase_inflight(it);
   pump();
   return true;
 }
@@ -109,7 +139,7 @@ bool session::on_pubrec(std::uint16_t id, bool failed) {
   if (it == inflight_.end()) return false;
   if (failed) {
     // A PUBREC with an error code ends the exchange (v5 4.3.3).
-    inflight_.erase(it);
+    erase_inflight(it);
     pump();
     return true;
   }
@@ -122,7 +152,7 @@ bool session::on_pubcomp(std::uint16_t id) {
     return m.packet_id == id && m.delivery.qos == 2 && m.pubrec_received;
   });
   if (it == inflight_.end()) return false;
-  inflight_.erase(it);
+  erase_inflight(it);
   pump();
   return true;
 }

@@ -37,6 +37,7 @@ struct inflight_message {
   session_delivery delivery;
   std::uint16_t packet_id = 0;
   bool pubrec_received = false;  // QoS 2: PUBREL sent, awaiting PUBCOMP
+  bool sent = false;  // sent on the current connection (else resent on pump)
 };
 
 class session {
@@ -54,13 +55,15 @@ class session {
   bool online() const noexcept { return connection_ != nullptr; }
 
   /// Binds a connection; resends what was in flight (with DUP) and drains the
-  /// queue up to the window. Cancels expiry and any delayed will.
+  /// queue, both within the window (the client's receive maximum counts only
+  /// what was sent on this connection). Cancels expiry and any delayed will.
   void attach(connection& c);
   /// Unbinds the connection; the session keeps its state.
   void detach() noexcept;
 
   /// Delivers or queues one message. QoS 0 messages are not queued while
-  /// offline. Returns false when the message was dropped (queue full).
+  /// offline. Returns false when the message was dropped (queue over
+  /// limits.max_queued_messages or limits.max_queued_bytes).
   bool deliver(session_delivery d, publish_cache& cache);
 
   // Acknowledgements from the client. Unknown ids return false.
@@ -69,6 +72,7 @@ class session {
   bool on_pubcomp(std::uint16_t id);
 
   // Incoming QoS 2: true if the id was new (deliver the message).
+  bool has_incoming_qos2(std::uint16_t id) const { return incoming_qos2_.count(id) > 0; }
   bool begin_incoming_qos2(std::uint16_t id) { return incoming_qos2_.insert(id).second; }
   bool end_incoming_qos2(std::uint16_t id) { return incoming_qos2_.erase(id) > 0; }
   std::size_t incoming_qos2_count() const noexcept { return incoming_qos2_.size(); }
@@ -88,12 +92,14 @@ class session {
   asio::steady_timer expiry_timer;
 
   std::size_t queued() const noexcept { return queue_.size(); }
+  std::size_t queued_bytes() const noexcept { return queued_bytes_; }
   std::size_t inflight() const noexcept { return inflight_.size(); }
   std::uint64_t dropped() const noexcept { return dropped_; }
 
  private:
-  void pump();  // moves queued messages into flight while the window allows
-  bool send_new(session_delivery& d, publish_cache& cache);
+  void pump();  // resends unsent inflight, then moves queued messages into flight
+  void send_new(session_delivery& d, publish_cache& cache);
+  void erase_inflight(std::deque<inflight_message>::iterator it);
   std::uint16_t next_packet_id();
   std::size_t window() const noexcept;
 
@@ -104,6 +110,8 @@ class session {
   std::unordered_map<std::string, channel::subscription_options> subscriptions_;
   std::deque<inflight_message> inflight_;
   std::deque<session_delivery> queue_;
+  std::size_t queued_bytes_ = 0;
+  std::size_t sent_count_ = 0;  // inflight entries with sent == true
   std::unordered_set<std::uint16_t> incoming_qos2_;
   std::uint16_t last_packet_id_ = 0;
   std::uint64_t dropped_ = 0;

@@ -12,6 +12,8 @@
 namespace pummelo::broker {
 
 void publish_will(event_loop& loop, protocol::will_message&& w, std::uint64_t origin) {
+  // $SYS is the broker's own namespace, for wills as for publishes.
+  if (w.topic.rfind("$SYS", 0) == 0) return;
   auto m = std::make_shared<message>();
   m->topic = std::move(w.topic);
   m->payload = std::move(w.payload);

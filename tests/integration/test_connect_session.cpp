@@ -50,8 +50,21 @@ TEST_CASE("connect: 3.1.1 empty client id with clean session is accepted") {
 }
 
 TEST_CASE("connect: 3.1.1 empty client id without clean session is rejected (rc 2)") {
-  // Paho refuses to send this CONNECT itself, so it is built by hand.
   auto b = start_broker();
+  {
+    mqtt_client c(b->uri(), "", mqtt_v311);
+    connect_opts o;
+    o.clean = false;
+    int rc = -1;
+    try {
+      c.connect(o);
+    } catch (const mqtt::exception& e) {
+      rc = e.get_return_code();
+    }
+    CHECK(rc == 2);
+    CHECK_FALSE(c.is_connected());
+  }
+  // The same CONNECT by hand, to check the exact CONNACK and the close.
   bytes body;
   put_str(body, "MQTT");  // protocol name
   put_u8(body, 4);        // protocol level 4 = MQTT 3.1.1
