@@ -152,6 +152,10 @@ void broker_process::write_config(const broker_settings& s) {
       out << "    \"max_write_queue_bytes\": " << s.max_write_queue_bytes << ",\n";
     if (s.max_session_expiry_s != 0)
       out << "    \"max_session_expiry_s\": " << s.max_session_expiry_s << ",\n";
+    if (s.max_connections != 0)
+      out << "    \"max_connections\": " << s.max_connections << ",\n";
+    for (const auto& [key, value] : s.pummelo_limits)
+      out << "    \"" << key << "\": " << value << ",\n";
     out << "    \"max_keep_alive_s\": " << s.max_keep_alive_s << "\n"
         << "  },\n"
         << "  \"timeouts\": { \"connect_timeout_ms\": " << s.connect_timeout_ms << " },\n"
@@ -162,7 +166,9 @@ void broker_process::write_config(const broker_settings& s) {
     // root; "user root" keeps it as the invoking user so it can write here.
     // connect_timeout_ms, max_write_queue_bytes and max_session_expiry_s have
     // no Mosquitto equivalent and are not translated.
-    out << "listener " << port_ << " 127.0.0.1\n"
+    out << "listener " << port_ << " 127.0.0.1\n";
+    if (s.max_connections != 0) out << "max_connections " << s.max_connections << "\n";
+    out
         << "allow_anonymous true\n"
         << "persistence false\n"
         << "user root\n"

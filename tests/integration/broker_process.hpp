@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace pummelo::test {
 
@@ -27,6 +29,9 @@ struct broker_settings {
   std::uint32_t max_keep_alive_s = 65535;
   std::uint32_t max_session_expiry_s = 0;    // 0 = no cap (pummelo only)
   std::string log_level = "info";
+  std::uint32_t max_connections = 0;         // 0 = broker default
+  // Further pummelo-only keys of "limits", e.g. {"max_sessions", 3}.
+  std::vector<std::pair<std::string, std::uint64_t>> pummelo_limits;
 };
 
 class broker_process {
