@@ -7,6 +7,7 @@
 #include <functional>
 #include <limits>
 #include <map>
+#include <set>
 #include <sstream>
 
 namespace pummelo::broker {
@@ -33,8 +34,11 @@ class object_reader {
   void on(const char* key, handler h) { handlers_.emplace(key, std::move(h)); }
 
   void run() {
+    std::set<std::string> seen;
     for (auto it = value_.MemberBegin(); it != value_.MemberEnd(); ++it) {
       std::string key(it->name.GetString(), it->name.GetStringLength());
+      // JSON allows a key twice; a config that does is almost surely a mistake.
+      if (!seen.insert(key).second) throw config_error("duplicate key '" + join_key(path_, key) + "'");
       auto h = handlers_.find(key);
       if (h == handlers_.end()) throw config_error("unknown key '" + join_key(path_, key) + "'");
       h->second(it->value, join_key(path_, key));
@@ -124,6 +128,7 @@ void read_limits(const rapidjson::Value& v, const std::string& key, limits_confi
   r.on("topic_alias_maximum", unsigned_in(l.topic_alias_maximum, 0, u16));
   r.on("max_retained_messages", unsigned_in(l.max_retained_messages, 0, u32));
   r.on("max_incoming_qos2", unsigned_in(l.max_incoming_qos2, 1, u16));
+  r.on("max_push_uids", unsigned_in(l.max_push_uids, 1, u32));
   r.run();
 }
 
@@ -148,6 +153,36 @@ config parse(const std::string& text) {
     r.run();
   });
   top.on("threads", unsigned_in(c.threads, 0, 256));
+  top.on("server_id", [&](const rapidjson::Value& v, const std::string& key) {
+    c.server_id = string_of(v, key);
+    if (c.server_id.empty()) throw config_error("'" + key + "' must not be empty");
+  });
+  top.on("uid_source", [&](const rapidjson::Value& v, const std::string& key) {
+    auto chosen = string_of(v, key);
+    if (chosen == "username") {
+      c.uid_from = uid_source::username;
+    } else if (chosen == "client_id") {
+      c.uid_from = uid_source::client_id;
+    } else {
+      throw config_error("'" + key + "' must be \"username\" or \"client_id\"");
+    }
+  });
+  top.on("scheduler", [&](const rapidjson::Value& v, const std::string& key) {
+    object_reader r(v, key);
+    r.on("type", [&](const rapidjson::Value& t, const std::string& k) {
+      auto chosen = string_of(t, k);
+      if (chosen == "direct") {
+        c.scheduler.type = scheduler_config::kind::direct;
+      } else if (chosen == "buffer") {
+        c.scheduler.type = scheduler_config::kind::buffer;
+      } else {
+        throw config_error("'" + k + "' must be \"direct\" or \"buffer\"");
+      }
+    });
+    r.on("flush_interval_ms", unsigned_in(c.scheduler.flush_interval_ms, 1, 60'000));
+    r.on("max_buffered_messages", unsigned_in(c.scheduler.max_buffered_messages, 1, 1'000'000));
+    r.run();
+  });
   top.on("listeners", [&](const rapidjson::Value& v, const std::string& key) {
     read_listeners(v, key, c);
   });

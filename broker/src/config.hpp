@@ -36,10 +36,23 @@ struct limits_config {
   std::uint16_t topic_alias_maximum = 16;  // aliases a v5 client may set
   std::uint32_t max_retained_messages = 100'000;
   std::uint16_t max_incoming_qos2 = 100;  // our v5 receive maximum
+  std::uint32_t max_push_uids = 10'000;   // uids in one $push request
+};
+
+enum class uid_source : std::uint8_t { username, client_id };
+
+/// How a connection's outgoing packets are flushed (pomelo's schedulers).
+struct scheduler_config {
+  enum class kind : std::uint8_t { direct, buffer } type = kind::direct;
+  std::uint32_t flush_interval_ms = 20;        // buffer: pending pushes leave together
+  std::uint32_t max_buffered_messages = 1000;  // buffer: QoS 0 PUBLISHes waiting per connection
 };
 
 struct config {
   log_level level = log_level::info;
+  std::string server_id = "pummelo";  // this process's frontend id
+  uid_source uid_from = uid_source::username;
+  scheduler_config scheduler;
   unsigned threads = 0;  // 0 = one event loop per core
   std::vector<listener_config> listeners{listener_config{}};
   bool allow_anonymous = true;

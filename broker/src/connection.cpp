@@ -185,6 +185,7 @@ void connection::finish_close() {
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
   socket_.close(ec);
   timer_.cancel();
+  if (flush_timer_) flush_timer_->cancel();
   out_.clear();
   loop_->remove_connection(shared_from_this());
 }

@@ -101,8 +101,9 @@ class connection : public std::enable_shared_from_this<connection> {
 
   // connection_write.cpp
   void send(const protocol::packet& p);
-  void enqueue(out_chunk chunk);
-  void schedule_flush();
+  void enqueue(out_chunk chunk, bool is_push = false);
+  void schedule_flush();        // at the end of this loop turn
+  void schedule_timed_flush();  // buffer scheduler: after flush_interval_ms
   void flush();
 
   event_loop* loop_;
@@ -124,6 +125,9 @@ class connection : public std::enable_shared_from_this<connection> {
   write_queue out_;
   bool writing_ = false;
   bool flush_posted_ = false;
+  bool flush_timed_ = false;  // buffer scheduler: a timed flush is pending
+  std::uint32_t buffered_publishes_ = 0;  // QoS 0 PUBLISHes queued since the last flush
+  std::unique_ptr<asio::steady_timer> flush_timer_;  // made on first use
   bool counted_ = true;  // holds a slot in server's connection count
   bool assigned_client_id_ = false;
   bool taken_over_ = false;  // closed because the client id connected again

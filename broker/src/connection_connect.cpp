@@ -171,6 +171,9 @@ void connection::accept_connect(protocol::connect_packet&& p) {
   if (!s) s = &loop_->create_session(p.client_id);
   s->expiry_interval_s = expiry;
   s->version = version_;
+  const auto& cfg = server_.cfg();
+  server_.bind_session(*s, cfg.uid_from == uid_source::client_id ? p.client_id
+                                                                  : p.username.value_or(""));
   session_ = s;
   state_ = state::active;
 

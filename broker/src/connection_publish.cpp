@@ -6,6 +6,8 @@
 #include "connection.hpp"
 #include "event_loop.hpp"
 #include "log.hpp"
+#include "push_api.hpp"
+#include "push_request.hpp"
 #include "server.hpp"
 #include "session.hpp"
 
@@ -70,9 +72,11 @@ void connection::on_publish(protocol::publish_packet&& p) {
   }
   std::uint16_t id = p.packet_id;
   std::uint8_t qos = p.qos;
-  // $SYS is the broker's own namespace: clients' publishes there are not routed.
-  bool route = p.topic.rfind("$SYS", 0) != 0;
-  if (route) {
+  if (is_push_topic(p.topic)) {
+    // A backend push request: executed, answered, never routed or retained.
+    handle_push_request(server_, p.topic, p.payload, p.props, session_->id());
+  } else if (p.topic.rfind("$SYS", 0) != 0) {
+    // ($SYS is the broker's own namespace: clients' publishes there are dropped.)
     auto m = std::make_shared<message>();
     m->topic = std::move(p.topic);
     m->payload = std::move(p.payload);

@@ -44,7 +44,7 @@ void connection::on_subscribe(protocol::subscribe_packet&& p) {
       ack.reasons.push_back(v5 ? rc::quota_exceeded : rc::unspecified_error);
       continue;
     }
-    bool is_new = server_.subscribe(e.filter, session_->id(), o);
+    bool is_new = server_.subscribe(e.filter, *session_, o);
     session_->subscriptions()[e.filter] = o;
     ack.reasons.push_back(static_cast<rc>(e.qos));
     // Retained messages go to new non-shared subscriptions per retain handling.
@@ -71,7 +71,7 @@ void connection::on_unsubscribe(const protocol::unsubscribe_packet& p) {
   protocol::unsuback_packet ack;
   ack.packet_id = p.packet_id;
   for (const auto& f : p.filters) {
-    bool existed = server_.unsubscribe(f, session_->id());
+    bool existed = server_.unsubscribe(f, *session_);
     session_->subscriptions().erase(f);
     ack.reasons.push_back(existed ? protocol::reason_code::success
                                   : protocol::reason_code::no_subscription_existed);

@@ -32,7 +32,18 @@ bool connection::send_publish(const session_delivery& d, std::uint16_t packet_id
   form.subscription_ids = d.subscription_ids.empty() ? nullptr : &d.subscription_ids;
   const auto& e = cache.get(d.msg, form);
   if (e.layout.size > client_max_packet_size_) return false;
-  enqueue(make_publish_chunk(e, d.qos, packet_id));
+  const auto& sched = server_.cfg().scheduler;
+  if (sched.type == scheduler_config::kind::buffer && d.qos == 0) {
+    // The buffer scheduler's queue is bounded: QoS 0 pushes beyond it are
+    // dropped and counted (pomelo's grew without limit).
+    if (buffered_publishes_ >= sched.max_buffered_messages) {
+      loop_->stats().scheduler_overflow.add();
+      loop_->stats().messages_dropped.add();
+      return true;
+    }
+    ++buffered_publishes_;
+  }
+  enqueue(make_publish_chunk(e, d.qos, packet_id), true);
   loop_->stats().messages_sent.add();
   return true;
 }
@@ -41,7 +52,7 @@ void connection::send_pubrel(std::uint16_t packet_id) {
   send(protocol::pubrel_packet{packet_id, protocol::reason_code::success, {}});
 }
 
-void connection::enqueue(out_chunk chunk) {
+void connection::enqueue(out_chunk chunk, bool is_push) {
   if (state_ == state::closed) return;
   if (state_ == state::closing) {
     out_.push(std::move(chunk));  // only close()'s final DISCONNECT gets here
@@ -61,7 +72,24 @@ void connection::enqueue(out_chunk chunk) {
     return;
   }
   out_.push(std::move(chunk));
-  schedule_flush();
+  if (is_push && server_.cfg().scheduler.type == scheduler_config::kind::buffer) {
+    schedule_timed_flush();
+  } else {
+    schedule_flush();
+  }
+}
+
+void connection::schedule_timed_flush() {
+  if (writing_ || flush_posted_ || flush_timed_) return;
+  // pomelo's buffer scheduler: pushes wait up to flush_interval_ms so that a
+  // burst leaves in one write.
+  if (!flush_timer_) flush_timer_ = std::make_unique<asio::steady_timer>(loop_->context());
+  flush_timed_ = true;
+  flush_timer_->expires_after(std::chrono::milliseconds(server_.cfg().scheduler.flush_interval_ms));
+  flush_timer_->async_wait([self = shared_from_this()](const std::error_code& ec) {
+    self->flush_timed_ = false;
+    if (!ec) self->flush();
+  });
 }
 
 void connection::schedule_flush() {
@@ -83,6 +111,7 @@ void connection::flush() {
   }
   std::vector<asio::const_buffer> buffers;
   std::size_t chunks = out_.gather(buffers, max_chunks_per_write);
+  buffered_publishes_ = 0;
   writing_ = true;
   asio::async_write(socket_, buffers,
                     [self = shared_from_this(), chunks](const std::error_code& ec, std::size_t n) {

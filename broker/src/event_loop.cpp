@@ -63,8 +63,9 @@ session& event_loop::create_session(const std::string& client_id) {
 }
 
 void event_loop::destroy_session(session& s) {
-  for (const auto& [filter, options] : s.subscriptions()) owner_.unsubscribe(filter, s.id());
+  for (const auto& [filter, options] : s.subscriptions()) owner_.unsubscribe(filter, s);
   s.subscriptions().clear();
+  owner_.unbind_session(s);
   sessions_by_id_.erase(s.id());
   sessions_by_client_.erase(s.client_id());  // frees s
   owner_.release_session();

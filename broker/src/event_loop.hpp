@@ -50,6 +50,12 @@ class event_loop {
   /// Removes its subscriptions from the topic tree and frees it.
   void destroy_session(session& s);
   std::size_t session_count() const noexcept { return sessions_by_id_.size(); }
+  /// Calls f(session&) for every session on this loop. f must not create or
+  /// destroy sessions.
+  template <class F>
+  void for_each_session(F&& f) {
+    for (auto& [id, s] : sessions_by_id_) f(*s);
+  }
 
   // Connections running on this loop, kept for shutdown.
   void add_connection(const std::shared_ptr<connection>& c) { connections_.insert(c); }

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "connection.hpp"
+#include "session.hpp"
 #include "log.hpp"
 #include "sys_publisher.hpp"
 
@@ -28,7 +29,8 @@ unsigned loops_for(unsigned configured) {
 server::server(config cfg)
     : config_(std::move(cfg)),
       started_at_(clock::now()),
-      retained_(config_.limits.max_retained_messages) {
+      retained_(config_.limits.max_retained_messages),
+      channels_(config_.server_id) {
   codec_limits_.max_packet_size = config_.limits.max_packet_size;
   codec_limits_.max_connect_packet_size = config_.limits.max_connect_packet_size;
   codec_limits_.max_topic_length = config_.limits.max_topic_length;
@@ -50,15 +52,43 @@ event_loop& server::loop_for_client(const std::string& client_id) noexcept {
   return *loops_[std::hash<std::string>{}(client_id) % loops_.size()];
 }
 
-bool server::subscribe(const std::string& filter, channel::session_id s,
+bool server::subscribe(const std::string& filter, session& s,
                        const channel::subscription_options& o) {
-  std::unique_lock lock(subscriptions_mutex_);
-  return subscriptions_.subscribe(filter, s, o);
+  bool is_new;
+  {
+    std::unique_lock lock(subscriptions_mutex_);
+    is_new = subscriptions_.subscribe(filter, s.id(), o);
+  }
+  if (is_new) channels_.join(filter, s.member);
+  return is_new;
 }
 
-bool server::unsubscribe(const std::string& filter, channel::session_id s) {
-  std::unique_lock lock(subscriptions_mutex_);
-  return subscriptions_.unsubscribe(filter, s);
+bool server::unsubscribe(const std::string& filter, session& s) {
+  bool existed;
+  {
+    std::unique_lock lock(subscriptions_mutex_);
+    existed = subscriptions_.unsubscribe(filter, s.id());
+  }
+  if (existed) channels_.leave(filter, s.member);
+  return existed;
+}
+
+void server::bind_session(session& s, const std::string& uid) {
+  auto member = channel_registry::member_name(uid, s.client_id());
+  if (!s.member.empty() && member == s.member) return;
+  if (!s.member.empty()) {
+    // A resumed session under another uid moves its memberships along.
+    for (const auto& [filter, options] : s.subscriptions()) channels_.leave(filter, s.member);
+    if (!s.uid.empty()) channels_.unbind_uid(s.uid, s.id());
+  }
+  s.uid = uid;
+  s.member = std::move(member);
+  if (!s.uid.empty()) channels_.bind_uid(s.uid, s.id());
+  for (const auto& [filter, options] : s.subscriptions()) channels_.join(filter, s.member);
+}
+
+void server::unbind_session(session& s) {
+  if (!s.uid.empty()) channels_.unbind_uid(s.uid, s.id());
 }
 
 std::size_t server::subscription_count() const {

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "channel_registry.hpp"
 #include "config.hpp"
 #include "event_loop.hpp"
 #include "message.hpp"
@@ -23,6 +24,7 @@
 
 namespace pummelo::broker {
 
+class session;
 class sys_publisher;
 
 class server {
@@ -50,10 +52,18 @@ class server {
   /// Delivers `m` to every matching subscription, from any loop thread.
   void route(const message_ptr& m);
 
-  /// Topic tree access (thread-safe). Return values as channel::topic_tree's.
-  bool subscribe(const std::string& filter, channel::session_id s,
-                 const channel::subscription_options& o);
-  bool unsubscribe(const std::string& filter, channel::session_id s);
+  /// Subscribes `s` in the topic tree and, when new, joins the filter's
+  /// channel. Thread-safe. Returns true when the subscription is new.
+  bool subscribe(const std::string& filter, session& s, const channel::subscription_options& o);
+  /// The reverse; returns false when there was no such subscription.
+  bool unsubscribe(const std::string& filter, session& s);
+
+  /// Sets the session's uid and member name and binds it in the directory
+  /// (rebinding channel memberships when a resumed session changes uid).
+  void bind_session(session& s, const std::string& uid);
+  void unbind_session(session& s);
+
+  channel_registry& channels() noexcept { return channels_; }
   std::size_t subscription_count() const;
 
   retained_store& retained() noexcept { return retained_; }
@@ -88,6 +98,7 @@ class server {
   mutable std::shared_mutex subscriptions_mutex_;
   channel::topic_tree subscriptions_;
   retained_store retained_;
+  channel_registry channels_;
   std::unique_ptr<asio::steady_timer> accept_backoff_;
   std::unique_ptr<sys_publisher> sys_;
   std::unique_ptr<asio::signal_set> signals_;

@@ -82,6 +82,11 @@ class session {
     return subscriptions_;
   }
 
+  /// The uid the session is bound to ("" when unbound) and its channel member
+  /// name (see channel_registry::member_name).
+  std::string uid;
+  std::string member;
+
   // Lifetime settings from the last CONNECT (and DISCONNECT for v5).
   std::uint32_t expiry_interval_s = 0;  // 0 = ends with the connection
   protocol::version version = protocol::version::v3_1_1;

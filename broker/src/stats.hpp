@@ -27,11 +27,13 @@ struct alignas(64) loop_stats {
   counter messages_dropped;   // queue overflow, oversize for the client, expiry
   counter connections_refused;
   counter protocol_errors;    // connections closed for bad input
+  counter scheduler_overflow; // QoS 0 PUBLISHes dropped by the buffer scheduler
 };
 
 struct stats_totals {
   std::uint64_t messages_received = 0, messages_sent = 0, bytes_received = 0, bytes_sent = 0,
-                messages_dropped = 0, connections_refused = 0, protocol_errors = 0;
+                messages_dropped = 0, connections_refused = 0, protocol_errors = 0,
+                scheduler_overflow = 0;
   void add(const loop_stats& s) noexcept {
     messages_received += s.messages_received.get();
     messages_sent += s.messages_sent.get();
@@ -40,6 +42,7 @@ struct stats_totals {
     messages_dropped += s.messages_dropped.get();
     connections_refused += s.connections_refused.get();
     protocol_errors += s.protocol_errors.get();
+    scheduler_overflow += s.scheduler_overflow.get();
   }
 };
 

@@ -58,6 +58,8 @@ void sys_publisher::publish_all() {
   put("$SYS/broker/connections/protocol_errors", std::to_string(totals.protocol_errors));
   put("$SYS/broker/subscriptions/count", std::to_string(server_.subscription_count()));
   put("$SYS/broker/retained messages/count", std::to_string(server_.retained().size()));
+  put("$SYS/broker/channels/count", std::to_string(server_.channels().channel_count()));
+  put("$SYS/broker/scheduler/overflow", std::to_string(totals.scheduler_overflow));
 }
 
 }  // namespace pummelo::broker

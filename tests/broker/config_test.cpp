@@ -71,6 +71,30 @@ TEST_CASE("unknown keys are rejected by their full name") {
         "unknown key 'listeners[0].hots'");
 }
 
+TEST_CASE("a key given twice is rejected") {
+  CHECK(error_of(R"({"threads": 1, "threads": 2})") == "duplicate key 'threads'");
+  CHECK(error_of(R"({"limits": {"max_sessions": 1, "max_sessions": 2}})") ==
+        "duplicate key 'limits.max_sessions'");
+}
+
+TEST_CASE("uid source, server id and scheduler are read and checked") {
+  auto r = parse_config(R"({"server_id": "fe-1", "uid_source": "client_id",
+    "scheduler": {"type": "buffer", "flush_interval_ms": 5, "max_buffered_messages": 3},
+    "limits": {"max_push_uids": 7}})");
+  REQUIRE_MESSAGE(r.value, r.error);
+  CHECK(r.value->server_id == "fe-1");
+  CHECK(r.value->uid_from == pummelo::broker::uid_source::client_id);
+  CHECK(r.value->scheduler.type == pummelo::broker::scheduler_config::kind::buffer);
+  CHECK(r.value->scheduler.flush_interval_ms == 5);
+  CHECK(r.value->scheduler.max_buffered_messages == 3);
+  CHECK(r.value->limits.max_push_uids == 7);
+  CHECK(error_of(R"({"uid_source": "email"})").find("'uid_source'") != std::string::npos);
+  CHECK(error_of(R"({"scheduler": {"type": "lazy"}})").find("'scheduler.type'") != std::string::npos);
+  CHECK(error_of(R"({"scheduler": {"flush_interval_ms": 0}})").find("'scheduler.flush_interval_ms'") !=
+        std::string::npos);
+  CHECK(error_of(R"({"server_id": ""})").find("'server_id'") != std::string::npos);
+}
+
 TEST_CASE("bad values name the key") {
   CHECK(error_of(R"({"threads": -1})").find("'threads'") != std::string::npos);
   CHECK(error_of(R"({"threads": "two"})").find("'threads'") != std::string::npos);

@@ -53,6 +53,15 @@ std::string mosquitto_log_types(const std::string& level) {
   return "log_type error\nlog_type warning\nlog_type notice\nlog_type information\n";
 }
 
+// JSON members with surrounding blanks and stray leading/trailing commas
+// removed, so they can follow the last built-in member after one comma.
+std::string trim_members(const std::string& in) {
+  const char* junk = " \t\r\n,";
+  const auto first = in.find_first_not_of(junk);
+  if (first == std::string::npos) return {};
+  return in.substr(first, in.find_last_not_of(junk) - first + 1);
+}
+
 // Waits for the child with a deadline; returns true once it has been reaped.
 bool reap(pid_t pid, std::chrono::milliseconds timeout, int& status) {
   const auto deadline = clock_type::now() + timeout;
@@ -159,8 +168,10 @@ void broker_process::write_config(const broker_settings& s) {
     out << "    \"max_keep_alive_s\": " << s.max_keep_alive_s << "\n"
         << "  },\n"
         << "  \"timeouts\": { \"connect_timeout_ms\": " << s.connect_timeout_ms << " },\n"
-        << "  \"sys\": { \"interval_s\": " << s.sys_interval_s << " }\n"
-        << "}\n";
+        << "  \"sys\": { \"interval_s\": " << s.sys_interval_s << " }";
+    const std::string extra = trim_members(s.pummelo_extra_json);
+    if (!extra.empty()) out << ",\n  " << extra;
+    out << "\n}\n";
   } else {
     // Mosquitto 2.0 drops privileges to user "mosquitto" when started as
     // root; "user root" keeps it as the invoking user so it can write here.

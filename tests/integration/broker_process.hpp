@@ -32,6 +32,10 @@ struct broker_settings {
   std::uint32_t max_connections = 0;         // 0 = broker default
   // Further pummelo-only keys of "limits", e.g. {"max_sessions", 3}.
   std::vector<std::pair<std::string, std::uint64_t>> pummelo_limits;
+  // Extra top-level members appended verbatim to pummelo's JSON config, e.g.
+  // R"("uid_source": "client_id", "scheduler": {"type": "buffer"})". A
+  // leading/trailing comma is tolerated. Ignored for Mosquitto.
+  std::string pummelo_extra_json;
 };
 
 class broker_process {

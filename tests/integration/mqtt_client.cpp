@@ -68,6 +68,8 @@ mqtt::connect_response mqtt_client::connect(const connect_opts& o) {
   opts.set_max_inflight(o.max_inflight);
   opts.set_automatic_reconnect(false);
   if (o.will) opts.set_will(*o.will);
+  if (o.username) opts.set_user_name(*o.username);
+  if (o.password) opts.set_password(*o.password);
   if (version_ >= mqtt_v5) {
     mqtt::properties props = o.properties;
     if (o.session_expiry_s)

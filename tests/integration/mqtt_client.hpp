@@ -36,6 +36,8 @@ struct connect_opts {
   std::optional<std::uint32_t> session_expiry_s;  // v5 CONNECT property
   std::optional<mqtt::will_options> will;
   mqtt::properties properties;  // further v5 CONNECT properties
+  std::optional<std::string> username;  // none: CONNECT without user name
+  std::optional<std::string> password;
   int max_inflight = 20;        // Paho's own outgoing in-flight window
   ms timeout = op_timeout;
 };

@@ -9,18 +9,10 @@
 #include <unordered_map>
 
 #include "pummelo/channel/detail/shared_group.hpp"
+#include "pummelo/channel/detail/string_hash.hpp"
 #include "pummelo/channel/detail/subscriber_set.hpp"
 
 namespace pummelo::channel::detail {
-
-/// Hash for maps keyed by std::string that are looked up by string_view
-/// without building a std::string (C++20 heterogeneous unordered lookup).
-struct string_hash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view s) const noexcept {
-    return std::hash<std::string_view>{}(s);
-  }
-};
 
 /// A node stands for a filter prefix; the path from the root spells it level
 /// by level. Its subscriptions are those whose filter is exactly that prefix.

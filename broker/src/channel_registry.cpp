@@ -1,0 +1,83 @@
+#include "channel_registry.hpp"
+
+#include <algorithm>
+
+namespace pummelo::broker {
+namespace {
+std::string ref_key(const std::string& filter, const std::string& member) {
+  std::string key;
+  key.reserve(filter.size() + 1 + member.size());
+  key.append(filter).push_back('\0');  // '\0' appears in neither (UTF-8 rules)
+  key.append(member);
+  return key;
+}
+}  // namespace
+
+std::string channel_registry::member_name(const std::string& uid, const std::string& client_id) {
+  return uid.empty() ? "$client/" + client_id : uid;
+}
+
+void channel_registry::join(const std::string& filter, const std::string& member) {
+  std::lock_guard lock(mutex_);
+  if (refs_[ref_key(filter, member)]++ == 0) channels_.create(filter).add(member, frontend_);
+}
+
+void channel_registry::leave(const std::string& filter, const std::string& member) {
+  std::lock_guard lock(mutex_);
+  auto it = refs_.find(ref_key(filter, member));
+  if (it == refs_.end()) return;
+  if (--it->second > 0) return;
+  refs_.erase(it);
+  if (auto* c = channels_.get(filter)) {
+    c->leave(member, frontend_);
+    if (c->empty()) channels_.destroy(filter);
+  }
+}
+
+void channel_registry::bind_uid(const std::string& uid, channel::session_id s) {
+  std::lock_guard lock(mutex_);
+  directory_.bind(uid, frontend_);
+  sessions_by_uid_[uid].push_back(s);
+}
+
+void channel_registry::unbind_uid(const std::string& uid, channel::session_id s) {
+  std::lock_guard lock(mutex_);
+  auto it = sessions_by_uid_.find(uid);
+  if (it == sessions_by_uid_.end()) return;
+  auto& v = it->second;
+  auto pos = std::find(v.begin(), v.end(), s);
+  if (pos == v.end()) return;
+  v.erase(pos);
+  if (v.empty()) sessions_by_uid_.erase(it);
+  directory_.unbind(uid, frontend_);
+}
+
+channel::push_plan channel_registry::plan_uids(std::span<const std::string> uids) const {
+  std::lock_guard lock(mutex_);
+  return directory_.plan(uids);
+}
+
+std::unordered_map<std::string, std::vector<channel::session_id>> channel_registry::local_sessions(
+    std::span<const std::string> uids) const {
+  std::lock_guard lock(mutex_);
+  std::unordered_map<std::string, std::vector<channel::session_id>> out;
+  for (const auto& u : uids) {
+    auto it = sessions_by_uid_.find(u);
+    if (it != sessions_by_uid_.end()) out.emplace(u, it->second);
+  }
+  return out;
+}
+
+std::size_t channel_registry::channel_count() const {
+  std::lock_guard lock(mutex_);
+  return channels_.size();
+}
+
+std::vector<channel::member> channel_registry::members(const std::string& filter) const {
+  std::lock_guard lock(mutex_);
+  // get() is non-const in the service's API; a const view is all we need.
+  auto* c = const_cast<channel::channel_service&>(channels_).get(filter);
+  return c ? c->members() : std::vector<channel::member>{};
+}
+
+}  // namespace pummelo::broker

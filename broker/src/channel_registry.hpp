@@ -1,0 +1,67 @@
+// The broker's channel server, in-process: topics mapped onto pomelo-style
+// channels, and the uid directory used to push and kick by uid.
+//
+// A subscription to filter F by a session of member M on this frontend is
+// add(M, frontend) on channel F; the last such session leaving is a leave.
+// Channels exist while they have members. M is the session's uid, or
+// "$client/<client id>" for a session bound to no uid, so that every
+// subscriber is a member.
+//
+// Thread-safe: one mutex. It is taken on subscribe, unsubscribe, session
+// start and end, and per push request; never on the publish path.
+#pragma once
+
+#include <cstddef>
+#include <mutex>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "pummelo/channel/channel_service.hpp"
+#include "pummelo/channel/subscription.hpp"
+#include "pummelo/channel/uid_directory.hpp"
+
+namespace pummelo::broker {
+
+class channel_registry {
+ public:
+  explicit channel_registry(std::string frontend) : frontend_(std::move(frontend)) {}
+
+  const std::string& frontend() const noexcept { return frontend_; }
+
+  /// Member name for a session: its uid, or "$client/<client id>" if unbound.
+  static std::string member_name(const std::string& uid, const std::string& client_id);
+
+  /// One more session of `member` subscribes to `filter` here.
+  void join(const std::string& filter, const std::string& member);
+  /// One session fewer; the membership ends with the last one.
+  void leave(const std::string& filter, const std::string& member);
+
+  /// A session bound to `uid` started / ended on this frontend.
+  void bind_uid(const std::string& uid, channel::session_id s);
+  void unbind_uid(const std::string& uid, channel::session_id s);
+
+  /// The plan for a push or kick by uids: one group per frontend holding
+  /// sessions of them, the rest failed.
+  channel::push_plan plan_uids(std::span<const std::string> uids) const;
+  /// This frontend's sessions of each uid (uids with none are left out).
+  std::unordered_map<std::string, std::vector<channel::session_id>> local_sessions(
+      std::span<const std::string> uids) const;
+
+  std::size_t channel_count() const;
+  /// Frontends holding members of `filter`'s channel, with counts (for tests
+  /// and operators).
+  std::vector<channel::member> members(const std::string& filter) const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::string frontend_;
+  channel::channel_service channels_;
+  channel::uid_directory directory_;
+  // filter + '\0' + member -> sessions of that member subscribed here
+  std::unordered_map<std::string, std::size_t> refs_;
+  std::unordered_map<std::string, std::vector<channel::session_id>> sessions_by_uid_;
+};
+
+}  // namespace pummelo::broker
