@@ -75,8 +75,7 @@ std::size_t channel_registry::channel_count() const {
 
 std::vector<channel::member> channel_registry::members(const std::string& filter) const {
   std::lock_guard lock(mutex_);
-  // get() is non-const in the service's API; a const view is all we need.
-  auto* c = const_cast<channel::channel_service&>(channels_).get(filter);
+  const auto* c = channels_.get(filter);
   return c ? c->members() : std::vector<channel::member>{};
 }
 

@@ -131,18 +131,20 @@ void handle_push_request(server& srv, const std::string& topic, const std::strin
   reply_address to;
   to.topic = props.response_topic;
   to.correlation_data = props.correlation_data;
+  push_limits lim;
+  lim.max_uids = srv.cfg().limits.max_push_uids;
+  lim.max_payload = srv.cfg().limits.max_packet_size;
+  lim.topic_limits = srv.codec_limits();
   auto kind = push_kind_of(topic);
   if (!kind) {
     push_outcome bad;
     bad.ok = false;
     bad.error = "unknown push topic '" + topic + "'";
+    // The request is refused either way; parsing it only finds its reply_to.
+    if (!to.topic) to.topic = parse_push_request(push_kind::uids, payload, lim).reply_to;
     send_reply(srv, to, bad);
     return;
   }
-  push_limits lim;
-  lim.max_uids = srv.cfg().limits.max_push_uids;
-  lim.max_payload = srv.cfg().limits.max_packet_size;
-  lim.topic_limits = srv.codec_limits();
   auto parsed = parse_push_request(*kind, payload, lim);
   if (!to.topic) to.topic = parsed.reply_to;
   if (!parsed.request) {

@@ -76,6 +76,17 @@ TEST_CASE("push: $push/broadcast reaches every online session; bound_only only n
     }
     for (auto* c : named) CHECK(c->expect_no_message(100ms));
   }
+  {  // A named requester qualifies for a bound_only broadcast itself.
+    push_requester req(*b, mqtt_v311, as_user("rita"));
+    const std::string topic = "bc/" + unique_id("t");
+    auto r = req.request("$push/broadcast", broadcast_request(topic, "incl-rita", true));
+    REQUIRE(r);
+    INFO("reply: ", r->raw);
+    CHECK(r->sessions == 3);
+    for (auto* c : named) CHECK(got_push(*c, topic, "incl-rita"));
+    std::this_thread::sleep_for(200ms);
+    CHECK(req.others().size() == 1);
+  }
   mqtt_client g(b->uri(), gina_id, mqtt_v5);
   CHECK(g.connect(as_user("gina", persistent())).is_session_present());
   CHECK(g.expect_no_message(500ms));
