@@ -37,18 +37,15 @@ void channel_registry::leave(const std::string& filter, const std::string& membe
 void channel_registry::bind_uid(const std::string& uid, channel::session_id s) {
   std::lock_guard lock(mutex_);
   directory_.bind(uid, frontend_);
-  sessions_by_uid_[uid].push_back(s);
+  sessions_by_uid_[uid].insert(s);
 }
 
 void channel_registry::unbind_uid(const std::string& uid, channel::session_id s) {
   std::lock_guard lock(mutex_);
   auto it = sessions_by_uid_.find(uid);
   if (it == sessions_by_uid_.end()) return;
-  auto& v = it->second;
-  auto pos = std::find(v.begin(), v.end(), s);
-  if (pos == v.end()) return;
-  v.erase(pos);
-  if (v.empty()) sessions_by_uid_.erase(it);
+  if (it->second.erase(s) == 0) return;
+  if (it->second.empty()) sessions_by_uid_.erase(it);
   directory_.unbind(uid, frontend_);
 }
 
@@ -63,7 +60,8 @@ std::unordered_map<std::string, std::vector<channel::session_id>> channel_regist
   std::unordered_map<std::string, std::vector<channel::session_id>> out;
   for (const auto& u : uids) {
     auto it = sessions_by_uid_.find(u);
-    if (it != sessions_by_uid_.end()) out.emplace(u, it->second);
+    if (it != sessions_by_uid_.end())
+      out.emplace(u, std::vector<channel::session_id>(it->second.begin(), it->second.end()));
   }
   return out;
 }

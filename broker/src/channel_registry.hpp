@@ -16,6 +16,7 @@
 #include <span>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "pummelo/channel/channel_service.hpp"
@@ -31,6 +32,8 @@ class channel_registry {
   const std::string& frontend() const noexcept { return frontend_; }
 
   /// Member name for a session: its uid, or "$client/<client id>" if unbound.
+  /// (bind_session never binds a uid starting with "$client/", so the two
+  /// kinds of name cannot collide.)
   static std::string member_name(const std::string& uid, const std::string& client_id);
 
   /// One more session of `member` subscribes to `filter` here.
@@ -61,7 +64,7 @@ class channel_registry {
   channel::uid_directory directory_;
   // filter + '\0' + member -> sessions of that member subscribed here
   std::unordered_map<std::string, std::size_t> refs_;
-  std::unordered_map<std::string, std::vector<channel::session_id>> sessions_by_uid_;
+  std::unordered_map<std::string, std::unordered_set<channel::session_id>> sessions_by_uid_;
 };
 
 }  // namespace pummelo::broker

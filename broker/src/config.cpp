@@ -129,6 +129,7 @@ void read_limits(const rapidjson::Value& v, const std::string& key, limits_confi
   r.on("max_retained_messages", unsigned_in(l.max_retained_messages, 0, u32));
   r.on("max_incoming_qos2", unsigned_in(l.max_incoming_qos2, 1, u16));
   r.on("max_push_uids", unsigned_in(l.max_push_uids, 1, u32));
+  r.on("max_push_jobs", unsigned_in(l.max_push_jobs, 1, u32));
   r.run();
 }
 

@@ -37,6 +37,7 @@ struct limits_config {
   std::uint32_t max_retained_messages = 100'000;
   std::uint16_t max_incoming_qos2 = 100;  // our v5 receive maximum
   std::uint32_t max_push_uids = 10'000;   // uids in one $push request
+  std::uint32_t max_push_jobs = 64;       // $push requests being carried out at once
 };
 
 enum class uid_source : std::uint8_t { username, client_id };

@@ -171,7 +171,9 @@ void connection::close(protocol::reason_code reason, std::string_view why, bool 
     finish_close();
     return;
   }
-  // Let a final DISCONNECT leave, but never wait on a peer that stopped reading.
+  // Let what is queued (a final DISCONNECT, buffered pushes) leave now, but
+  // never wait on a peer that stopped reading.
+  schedule_flush();
   timer_.expires_after(std::chrono::seconds(1));
   timer_.async_wait([self = shared_from_this()](const std::error_code& ec) {
     if (ec != asio::error::operation_aborted) self->finish_close();

@@ -126,7 +126,6 @@ class connection : public std::enable_shared_from_this<connection> {
   bool writing_ = false;
   bool flush_posted_ = false;
   bool flush_timed_ = false;  // buffer scheduler: a timed flush is pending
-  std::uint32_t buffered_publishes_ = 0;  // QoS 0 PUBLISHes queued since the last flush
   std::unique_ptr<asio::steady_timer> flush_timer_;  // made on first use
   bool counted_ = true;  // holds a slot in server's connection count
   bool assigned_client_id_ = false;

@@ -172,8 +172,11 @@ void connection::accept_connect(protocol::connect_packet&& p) {
   s->expiry_interval_s = expiry;
   s->version = version_;
   const auto& cfg = server_.cfg();
-  server_.bind_session(*s, cfg.uid_from == uid_source::client_id ? p.client_id
-                                                                  : p.username.value_or(""));
+  std::string uid =
+      cfg.uid_from == uid_source::client_id ? p.client_id : p.username.value_or("");
+  // "$client/..." names unbound sessions in channels; such a uid stays unbound.
+  if (uid.rfind("$client/", 0) == 0) uid.clear();
+  server_.bind_session(*s, uid);
   session_ = s;
   state_ = state::active;
 

@@ -33,17 +33,18 @@ bool connection::send_publish(const session_delivery& d, std::uint16_t packet_id
   const auto& e = cache.get(d.msg, form);
   if (e.layout.size > client_max_packet_size_) return false;
   const auto& sched = server_.cfg().scheduler;
+  out_chunk chunk = make_publish_chunk(e, d.qos, packet_id);
   if (sched.type == scheduler_config::kind::buffer && d.qos == 0) {
     // The buffer scheduler's queue is bounded: QoS 0 pushes beyond it are
     // dropped and counted (pomelo's grew without limit).
-    if (buffered_publishes_ >= sched.max_buffered_messages) {
+    if (out_.buffered_pushes() >= sched.max_buffered_messages || overflowed_) {
       loop_->stats().scheduler_overflow.add();
       loop_->stats().messages_dropped.add();
       return true;
     }
-    ++buffered_publishes_;
+    chunk.buffered_push = true;
   }
-  enqueue(make_publish_chunk(e, d.qos, packet_id), true);
+  enqueue(std::move(chunk), true);
   loop_->stats().messages_sent.add();
   return true;
 }
@@ -111,7 +112,6 @@ void connection::flush() {
   }
   std::vector<asio::const_buffer> buffers;
   std::size_t chunks = out_.gather(buffers, max_chunks_per_write);
-  buffered_publishes_ = 0;
   writing_ = true;
   asio::async_write(socket_, buffers,
                     [self = shared_from_this(), chunks](const std::error_code& ec, std::size_t n) {

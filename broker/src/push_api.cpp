@@ -44,8 +44,12 @@ void send_reply(server& srv, const reply_address& to, const push_outcome& outcom
 /// One request in flight: the latch over the loops it was handed to.
 class push_job {
  public:
+  /// Holds one of the server's push-job slots until the reply is sent.
   push_job(server& srv, push_request req, reply_address to, std::size_t parts)
       : srv_(srv), request_(std::move(req)), to_(std::move(to)), pending_(parts) {}
+  ~push_job() { srv_.release_push_job(); }
+  push_job(const push_job&) = delete;
+  push_job& operator=(const push_job&) = delete;
 
   const push_request& request() const noexcept { return request_; }
 
@@ -119,7 +123,11 @@ void run_broadcast(event_loop& loop, const std::shared_ptr<push_job>& job, const
   bool bound_only = job->request().bound_only;
   loop.for_each_session([&](session& s) {
     if (!s.online() || (bound_only && s.uid.empty())) return;
-    if (s.deliver(session_delivery{m, m->qos, false, {}}, cache)) ++count;
+    if (s.deliver(session_delivery{m, m->qos, false, {}}, cache)) {
+      ++count;
+    } else {
+      loop.stats().messages_dropped.add();
+    }
   });
   job->part_done(count, {});
 }
@@ -154,6 +162,14 @@ void handle_push_request(server& srv, const std::string& topic, const std::strin
     bad.field = parsed.field;
     log(log_level::info, "rejected ", topic, " request: ", parsed.error);
     send_reply(srv, to, bad);
+    return;
+  }
+  if (!srv.try_reserve_push_job()) {
+    // Bounded work: a client flooding $push gets refusals, not a backlog.
+    push_outcome busy;
+    busy.ok = false;
+    busy.error = "too many push requests in progress (limits.max_push_jobs)";
+    send_reply(srv, to, busy);
     return;
   }
   push_request req = std::move(*parsed.request);

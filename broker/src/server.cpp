@@ -75,7 +75,7 @@ bool server::unsubscribe(const std::string& filter, session& s) {
 
 void server::bind_session(session& s, const std::string& uid) {
   auto member = channel_registry::member_name(uid, s.client_id());
-  if (!s.member.empty() && member == s.member) return;
+  if (!s.member.empty() && member == s.member && uid == s.uid) return;
   if (!s.member.empty()) {
     // A resumed session under another uid moves its memberships along.
     for (const auto& [filter, options] : s.subscriptions()) channels_.leave(filter, s.member);
@@ -110,6 +110,14 @@ stats_totals server::totals() const {
   stats_totals t;
   for (const auto& l : loops_) t.add(l->stats());
   return t;
+}
+
+bool server::try_reserve_push_job() noexcept {
+  auto n = push_jobs_.load(std::memory_order_relaxed);
+  do {
+    if (n >= config_.limits.max_push_jobs) return false;
+  } while (!push_jobs_.compare_exchange_weak(n, n + 1, std::memory_order_relaxed));
+  return true;
 }
 
 bool server::try_reserve_session() noexcept {
@@ -161,16 +169,20 @@ void server::accept_next(std::size_t listener) {
               c->start();
             });
           }
-        } else {
-          // Out of descriptors or buffers: retrying at once would spin, so
-          // pause accepting briefly and let connections close meanwhile.
+        } else if (ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space ||
+                   ec == asio::error::no_memory) {
+          // Out of descriptors or memory: retrying at once would spin, so
+          // pause this listener briefly and let connections close meanwhile.
           log(log_level::warning, "accept failed: ", ec.message(), "; pausing accepts for 100 ms");
-          accept_backoff_->expires_after(std::chrono::milliseconds(100));
-          accept_backoff_->async_wait([this, listener](const std::error_code& wait_ec) {
+          auto& timer = *accept_backoff_[listener];
+          timer.expires_after(std::chrono::milliseconds(100));
+          timer.async_wait([this, listener](const std::error_code& wait_ec) {
             if (!wait_ec) accept_next(listener);
           });
           return;
         }
+        // Other errors (e.g. a peer that reset before accept) concern only
+        // that one connection: accept the next at once.
         accept_next(listener);
       });
 }
@@ -190,7 +202,8 @@ void server::run() {
     done_cv.notify_one();
   });
   sys_ = std::make_unique<sys_publisher>(*this, *loops_[0]);
-  accept_backoff_ = std::make_unique<asio::steady_timer>(ctx0);
+  for (std::size_t i = 0; i < acceptors_.size(); ++i)
+    accept_backoff_.push_back(std::make_unique<asio::steady_timer>(ctx0));
   for (std::size_t i = 0; i < acceptors_.size(); ++i) accept_next(i);
   for (auto& l : loops_) l->start();
   log(log_level::info, "pummelo started with ", loops_.size(), " event loop(s)");
@@ -208,7 +221,7 @@ void server::shut_down() {
       a.close(ec);
     }
     sys_->stop();
-    accept_backoff_->cancel();
+    for (auto& t : accept_backoff_) t->cancel();
     signals_->cancel();
   });
   for (auto& l : loops_) l->shut_down();

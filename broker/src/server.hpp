@@ -64,6 +64,10 @@ class server {
   void unbind_session(session& s);
 
   channel_registry& channels() noexcept { return channels_; }
+
+  /// Slots for $push requests being carried out (limits.max_push_jobs).
+  bool try_reserve_push_job() noexcept;
+  void release_push_job() noexcept { push_jobs_.fetch_sub(1, std::memory_order_relaxed); }
   std::size_t subscription_count() const;
 
   retained_store& retained() noexcept { return retained_; }
@@ -91,6 +95,7 @@ class server {
   // torn down release their slots here.
   std::atomic<std::uint32_t> connections_{0};
   std::atomic<std::size_t> sessions_{0};
+  std::atomic<std::uint32_t> push_jobs_{0};
   clock::time_point started_at_;
   std::vector<std::unique_ptr<event_loop>> loops_;
   std::vector<asio::ip::tcp::acceptor> acceptors_;
@@ -99,7 +104,7 @@ class server {
   channel::topic_tree subscriptions_;
   retained_store retained_;
   channel_registry channels_;
-  std::unique_ptr<asio::steady_timer> accept_backoff_;
+  std::vector<std::unique_ptr<asio::steady_timer>> accept_backoff_;  // one per listener
   std::unique_ptr<sys_publisher> sys_;
   std::unique_ptr<asio::signal_set> signals_;
 };

@@ -18,6 +18,7 @@ std::size_t write_queue::gather(std::vector<asio::const_buffer>& out,
 void write_queue::consume(std::size_t chunks) noexcept {
   for (std::size_t i = 0; i < chunks && !chunks_.empty(); ++i) {
     bytes_ -= chunks_.front().size();
+    if (chunks_.front().buffered_push) --buffered_pushes_;
     chunks_.pop_front();
   }
 }

@@ -20,6 +20,7 @@ struct out_chunk {
   shared_bytes shared;   // bytes shared with other connections, may be null
   std::size_t shared_offset = 0;
   std::size_t shared_length = 0;
+  bool buffered_push = false;  // a QoS 0 PUBLISH counted by the buffer scheduler
 
   std::size_t size() const noexcept { return owned.size() + shared_length; }
 };
@@ -28,9 +29,12 @@ class write_queue {
  public:
   void push(out_chunk chunk) {
     bytes_ += chunk.size();
+    if (chunk.buffered_push) ++buffered_pushes_;
     chunks_.push_back(std::move(chunk));
   }
   std::size_t bytes() const noexcept { return bytes_; }
+  /// Chunks marked buffered_push still queued (written or not yet).
+  std::size_t buffered_pushes() const noexcept { return buffered_pushes_; }
   bool empty() const noexcept { return chunks_.empty(); }
 
   /// Appends buffers for up to `max_chunks` chunks from the front; returns how
@@ -44,11 +48,13 @@ class write_queue {
   void clear() noexcept {
     chunks_.clear();
     bytes_ = 0;
+    buffered_pushes_ = 0;
   }
 
  private:
   std::deque<out_chunk> chunks_;
   std::size_t bytes_ = 0;
+  std::size_t buffered_pushes_ = 0;
 };
 
 }  // namespace pummelo::broker

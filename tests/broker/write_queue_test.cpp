@@ -42,3 +42,20 @@ TEST_CASE("gather stops at max_chunks and keeps the rest queued") {
   CHECK(q.gather(bufs, 64) == 6);
   CHECK(static_cast<const std::uint8_t*>(bufs[0].data())[0] == 4);
 }
+
+TEST_CASE("buffered pushes are counted until written, not until a write starts") {
+  write_queue q;
+  out_chunk push{{1}, nullptr, 0, 0, true};
+  out_chunk ack{{2}, nullptr, 0, 0, false};
+  q.push(push);
+  q.push(ack);
+  q.push(push);
+  CHECK(q.buffered_pushes() == 2);
+  std::vector<asio::const_buffer> bufs;
+  CHECK(q.gather(bufs, 1) == 1);
+  CHECK(q.buffered_pushes() == 2);  // gathered is not written
+  q.consume(1);
+  CHECK(q.buffered_pushes() == 1);
+  q.clear();
+  CHECK(q.buffered_pushes() == 0);
+}

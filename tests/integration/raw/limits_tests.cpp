@@ -219,3 +219,48 @@ TEST_CASE("limits: max_inflight_messages bounds unacknowledged QoS 1 deliveries"
 }
 
 }  // namespace pummelo::test::raw
+
+namespace pummelo::test::raw {
+
+TEST_CASE("limits: max_push_jobs refuses $push requests beyond those in progress (pummelo)") {
+  if (on_mosquitto()) return;  // Mosquitto has no push API: pummelo-only feature
+  broker_settings s;
+  s.pummelo_limits = {{"max_push_jobs", 1}};
+  auto broker = start_broker(s);
+  auto replies = connect_v311(broker->port(), "push-replies");
+  subscribe(*replies, v311, "push/replies", 0);
+  auto backend = connect_v311(broker->port(), "push-backend");
+  // Ten requests in one TCP write are read in one go: the first takes the
+  // only slot, and its fan-out cannot finish before the read handler does,
+  // so the other nine find the slot taken.
+  bytes burst;
+  const std::string request =
+      R"({"topic": "news", "payload": "x", "reply_to": "push/replies"})";
+  for (int i = 0; i < 10; ++i) {
+    const bytes one = make_publish(v311, pub("$push/broadcast", request));
+    burst.insert(burst.end(), one.begin(), one.end());
+  }
+  REQUIRE(backend->send(burst));
+  int ok = 0;
+  int refused = 0;
+  // The broadcast itself reaches this client too: count only the replies.
+  for (int seen = 0; seen < 10;) {
+    const auto m = expect_publish(*replies, v311, 5000ms);
+    if (m.topic != "push/replies") continue;
+    ++seen;
+    if (m.payload.find("\"ok\":true") != std::string::npos) ++ok;
+    if (m.payload.find("max_push_jobs") != std::string::npos) ++refused;
+  }
+  CHECK(ok == 1);
+  CHECK(refused == 9);
+  // The slot comes back once the job is done.
+  REQUIRE(backend->send(make_publish(v311, pub("$push/broadcast", request))));
+  bool ok_again = false;
+  for (int i = 0; i < 5 && !ok_again; ++i) {
+    const auto m = expect_publish(*replies, v311, 5000ms);
+    ok_again = m.topic == "push/replies" && m.payload.find("\"ok\":true") != std::string::npos;
+  }
+  CHECK(ok_again);
+}
+
+}  // namespace pummelo::test::raw
