@@ -50,13 +50,18 @@ bool hash_ring::add(std::string_view node) {
   }
   std::sort(added.begin(), added.end());
 
+  // Merge, shifting nodes after the insertion position up by one. Their
+  // relative order is unchanged, so the old points stay sorted. (A hand merge:
+  // std::inplace_merge would also need a temporary buffer.)
   std::vector<point> merged;
   merged.reserve(points_.size() + added.size());
-  // Nodes after the insertion position shift up by one. Their relative
-  // order is unchanged, so the old points stay sorted.
-  for (const point& p : points_) merged.push_back({p.hash, p.node >= index ? p.node + 1 : p.node});
-  const auto middle = merged.insert(merged.end(), added.begin(), added.end());
-  std::inplace_merge(merged.begin(), middle, merged.end());
+  auto next = added.begin();
+  for (const point& p : points_) {
+    const point shifted{p.hash, p.node >= index ? p.node + 1 : p.node};
+    while (next != added.end() && *next < shifted) merged.push_back(*next++);
+    merged.push_back(shifted);
+  }
+  merged.insert(merged.end(), next, added.end());
 
   nodes_.emplace(pos, node);  // the last step that can throw
   points_ = std::move(merged);

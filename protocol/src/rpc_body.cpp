@@ -1,8 +1,8 @@
 // body_writer and body_reader: the field codec of RPC payloads.
+#include "pummelo/protocol/rpc_body.hpp"
+
 #include <limits>
 #include <stdexcept>
-
-#include "pummelo/protocol/rpc_body.hpp"
 
 namespace pummelo::protocol::rpc {
 
@@ -142,7 +142,9 @@ std::string_view body_reader::string_view() noexcept {
   return {reinterpret_cast<const char*>(b.data()), b.size()};
 }
 
-std::string body_reader::string() { return std::string(string_view()); }
+std::string body_reader::string() {
+  return std::string(string_view());
+}
 
 std::span<const std::uint8_t> body_reader::blob() noexcept {
   // Peek at the length so that a too-long field consumes nothing.

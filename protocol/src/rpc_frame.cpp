@@ -78,8 +78,7 @@ std::size_t begin_frame(std::vector<std::uint8_t>& out, frame_type t, std::uint6
   return start;
 }
 
-std::size_t begin_request(std::vector<std::uint8_t>& out, std::uint64_t id,
-                          std::uint16_t method) {
+std::size_t begin_request(std::vector<std::uint8_t>& out, std::uint64_t id, std::uint16_t method) {
   const std::size_t start = begin_frame(out, frame_type::request, id);
   body_writer(out).u16(method);
   return start;
@@ -111,8 +110,7 @@ void encode_frame(std::vector<std::uint8_t>& out, frame_type t, std::uint64_t id
   finish_frame(out, start);
 }
 
-void encode_hello(std::vector<std::uint8_t>& out, frame_type t, std::uint64_t id,
-                  const hello& h) {
+void encode_hello(std::vector<std::uint8_t>& out, frame_type t, std::uint64_t id, const hello& h) {
   assert(t == frame_type::hello || t == frame_type::hello_ack);
   if (h.server_id.size() > std::numeric_limits<std::uint16_t>::max()) {
     throw std::length_error("rpc hello: server id over 65535 bytes");
@@ -142,8 +140,8 @@ void encode_response(std::vector<std::uint8_t>& out, std::uint64_t id, status st
 
 void encode_error(std::vector<std::uint8_t>& out, std::uint64_t id, status st,
                   std::string_view message) {
-  encode_response(out, id, st, {reinterpret_cast<const std::uint8_t*>(message.data()),
-                                message.size()});
+  encode_response(out, id, st,
+                  {reinterpret_cast<const std::uint8_t*>(message.data()), message.size()});
 }
 
 void encode_heartbeat(std::vector<std::uint8_t>& out, bool ack, std::uint64_t seq) {

@@ -97,9 +97,9 @@ TEST_CASE("varints: minimal encodings, limits and bad forms") {
   CHECK(nm.finish() == rpc_errc::ok);
 
   const std::vector<bytes> bad = {
-      {},                                                            // nothing
-      {0x80},                                                        // continuation, then end
-      {0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x02},  // bit 64 set
+      {},                                                                  // nothing
+      {0x80},                                                              // continuation, then end
+      {0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x02},        // bit 64 set
       {0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00},  // 11 bytes
   };
   for (const bytes& b : bad) {
@@ -129,12 +129,12 @@ const std::vector<overrun_row>& overrun_rows() {
       {"u32 of 3 bytes", {1, 2, 3}, [](reader& r) { r.u32(); }, malformed_body},
       {"u64 of 7 bytes", repeat(1, 7), [](reader& r) { r.u64(); }, malformed_body},
       {"string with half a length", {0x00, 0x00}, [](reader& r) { r.string(); }, malformed_body},
-      {"string 1 byte short", cat({be32(5), str_bytes("abcd")}),
-       [](reader& r) { r.string(); }, malformed_body},
+      {"string 1 byte short", cat({be32(5), str_bytes("abcd")}), [](reader& r) { r.string(); },
+       malformed_body},
       {"string of length 2^32 - 1", cat({be32(0xFFFFFFFF), str_bytes("abc")}),
        [](reader& r) { r.string(); }, malformed_body},
-      {"string_view 1 byte short", cat({be32(2), {'a'}}),
-       [](reader& r) { r.string_view(); }, malformed_body},
+      {"string_view 1 byte short", cat({be32(2), {'a'}}), [](reader& r) { r.string_view(); },
+       malformed_body},
       {"blob 1 byte short", cat({be32(3), {1, 2}}), [](reader& r) { r.blob(); }, malformed_body},
       {"bytes 1 short", {1, 2}, [](reader& r) { r.bytes(3); }, malformed_body},
       {"list count over the limit", cat({be32(0xFFFFFFFF), repeat(0, 64)}),
@@ -149,7 +149,8 @@ const std::vector<overrun_row>& overrun_rows() {
        [](reader& r) { r.string_list(10); }, malformed_body},
       {"count of elements of 16 bytes", cat({be32(2), repeat(0, 31)}),
        [](reader& r) { r.count(10, 16); }, malformed_body},
-      {"a read after a failed one", {0x01, 0x02},
+      {"a read after a failed one",
+       {0x01, 0x02},
        [](reader& r) {
          r.string();
          r.u8();

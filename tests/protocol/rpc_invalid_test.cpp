@@ -10,8 +10,12 @@ using rpc::rpc_errc;
 bytes hello_body(const bytes& magic, std::uint16_t version, const bytes& id) {
   return cat({magic, u16(version), id});
 }
-bytes hello_frame(const bytes& body) { return frame_of(0x01, 1, body); }
-bytes pmlo() { return str_bytes("PMLO"); }
+bytes hello_frame(const bytes& body) {
+  return frame_of(0x01, 1, body);
+}
+bytes pmlo() {
+  return str_bytes("PMLO");
+}
 // A request whose length field is exactly `length`.
 bytes request_of_length(std::uint32_t length) {
   return frame_of(0x03, 1, cat({u16(1), repeat(0x00, length - 11)}));
@@ -53,19 +57,19 @@ const std::vector<row>& rows() {
        bad_magic},
       {"hello magic in lower case", hello_frame(hello_body(str_bytes("pmlo"), 1, str("fe"))), big,
        bad_magic},
-      {"hello_ack with a bad magic",
-       frame_of(0x02, 1, hello_body(str_bytes("MQTT"), 1, str("fe"))), big, bad_magic},
+      {"hello_ack with a bad magic", frame_of(0x02, 1, hello_body(str_bytes("MQTT"), 1, str("fe"))),
+       big, bad_magic},
       {"hello with only the magic", hello_frame(pmlo()), big, malformed_body},
       {"hello with half a version", hello_frame(cat({pmlo(), {0x00}})), big, malformed_body},
       {"hello without an id length", hello_frame(cat({pmlo(), u16(1)})), big, malformed_body},
       {"hello with half an id length", hello_frame(cat({pmlo(), u16(1), {0x00}})), big,
        malformed_body},
-      {"hello with a truncated id", hello_frame(hello_body(pmlo(), 1, {0x00, 0x05, 'f', 'e'})),
-       big, malformed_body},
+      {"hello with a truncated id", hello_frame(hello_body(pmlo(), 1, {0x00, 0x05, 'f', 'e'})), big,
+       malformed_body},
       {"hello with an empty id", hello_frame(hello_body(pmlo(), 1, str(""))), big,
        invalid_server_id},
-      {"hello id overlong UTF-8", hello_frame(hello_body(pmlo(), 1, {0x00, 0x02, 0xC0, 0x80})),
-       big, invalid_server_id},
+      {"hello id overlong UTF-8", hello_frame(hello_body(pmlo(), 1, {0x00, 0x02, 0xC0, 0x80})), big,
+       invalid_server_id},
       {"hello id with U+0000", hello_frame(hello_body(pmlo(), 1, {0x00, 0x02, 'a', 0x00})), big,
        invalid_server_id},
       {"hello id byte 0xFF", hello_frame(hello_body(pmlo(), 1, {0x00, 0x01, 0xFF})), big,

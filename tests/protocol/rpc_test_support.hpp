@@ -12,12 +12,24 @@ namespace pummelo::protocol::rpc {
 
 // Printers: operator<< for INFO/CAPTURE, and toString (found by ADL, and
 // preferred to doctest's template that prints enums as numbers) for CHECKs.
-inline std::ostream& operator<<(std::ostream& os, rpc_errc e) { return os << to_string(e); }
-inline std::ostream& operator<<(std::ostream& os, frame_type t) { return os << to_string(t); }
-inline std::ostream& operator<<(std::ostream& os, status s) { return os << to_string(s); }
-inline doctest::String toString(rpc_errc e) { return std::string(to_string(e)).c_str(); }
-inline doctest::String toString(frame_type t) { return std::string(to_string(t)).c_str(); }
-inline doctest::String toString(status s) { return std::string(to_string(s)).c_str(); }
+inline std::ostream& operator<<(std::ostream& os, rpc_errc e) {
+  return os << to_string(e);
+}
+inline std::ostream& operator<<(std::ostream& os, frame_type t) {
+  return os << to_string(t);
+}
+inline std::ostream& operator<<(std::ostream& os, status s) {
+  return os << to_string(s);
+}
+inline doctest::String toString(rpc_errc e) {
+  return std::string(to_string(e)).c_str();
+}
+inline doctest::String toString(frame_type t) {
+  return std::string(to_string(t)).c_str();
+}
+inline doctest::String toString(status s) {
+  return std::string(to_string(s)).c_str();
+}
 
 }  // namespace pummelo::protocol::rpc
 

@@ -177,8 +177,7 @@ rpc_errc parse_response(const frame& f, response& out);
 // 65535 bytes); nothing is appended then.
 
 /// Precondition: t is frame_type::hello or frame_type::hello_ack.
-void encode_hello(std::vector<std::uint8_t>& out, frame_type t, std::uint64_t id,
-                  const hello& h);
+void encode_hello(std::vector<std::uint8_t>& out, frame_type t, std::uint64_t id, const hello& h);
 void encode_request(std::vector<std::uint8_t>& out, std::uint64_t id, std::uint16_t method,
                     std::span<const std::uint8_t> payload);
 void encode_response(std::vector<std::uint8_t>& out, std::uint64_t id, status st,
@@ -198,8 +197,7 @@ void encode_frame(std::vector<std::uint8_t>& out, frame_type t, std::uint64_t id
 /// remove bytes from `out` in between.
 std::size_t begin_frame(std::vector<std::uint8_t>& out, frame_type t, std::uint64_t id);
 /// begin_frame() for a request, with the method already written.
-std::size_t begin_request(std::vector<std::uint8_t>& out, std::uint64_t id,
-                          std::uint16_t method);
+std::size_t begin_request(std::vector<std::uint8_t>& out, std::uint64_t id, std::uint16_t method);
 /// begin_frame() for a response, with the status already written.
 std::size_t begin_response(std::vector<std::uint8_t>& out, std::uint64_t id, status st);
 /// Precondition: `start` came from begin_* on `out`. Throws std::length_error
