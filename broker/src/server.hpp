@@ -76,6 +76,9 @@ class server {
   bool try_reserve_connection() noexcept;
   void release_connection() noexcept;
   std::uint32_t connection_count() const noexcept { return connections_.load(); }
+  /// Sessions with a live connection (CONNECT accepted), for $SYS.
+  void add_online(int delta) noexcept { online_.fetch_add(delta, std::memory_order_relaxed); }
+  std::int64_t online_count() const noexcept { return online_.load(std::memory_order_relaxed); }
 
   stats_totals totals() const;
   std::size_t session_count() const noexcept { return sessions_.load(std::memory_order_relaxed); }
@@ -96,6 +99,7 @@ class server {
   std::atomic<std::uint32_t> connections_{0};
   std::atomic<std::size_t> sessions_{0};
   std::atomic<std::uint32_t> push_jobs_{0};
+  std::atomic<std::int64_t> online_{0};
   clock::time_point started_at_;
   std::vector<std::unique_ptr<event_loop>> loops_;
   std::vector<asio::ip::tcp::acceptor> acceptors_;

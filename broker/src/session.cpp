@@ -35,6 +35,7 @@ std::uint16_t session::next_packet_id() {
 }
 
 void session::attach(connection& c) {
+  if (!connection_) loop_.owner().add_online(1);
   connection_ = &c;
   will_timer.cancel();
   expiry_timer.cancel();
@@ -45,7 +46,10 @@ void session::attach(connection& c) {
   pump();
 }
 
-void session::detach() noexcept { connection_ = nullptr; }
+void session::detach() noexcept {
+  if (connection_) loop_.owner().add_online(-1);
+  connection_ = nullptr;
+}
 
 namespace {
 std::size_t cost_of(const session_delivery& d) noexcept {

@@ -46,7 +46,10 @@ void sys_publisher::publish_all() {
   };
   put("$SYS/broker/version", std::string("pummelo ") + pummelo_version);
   put("$SYS/broker/uptime", std::to_string(uptime) + " seconds");
-  put("$SYS/broker/clients/connected", std::to_string(server_.connection_count()));
+  // Clients whose CONNECT was accepted (Mosquitto's meaning); open TCP
+  // connections, including those still before CONNECT, are counted apart.
+  put("$SYS/broker/clients/connected", std::to_string(server_.online_count()));
+  put("$SYS/broker/connections/open", std::to_string(server_.connection_count()));
   put("$SYS/broker/clients/total", std::to_string(server_.session_count()));
   put("$SYS/broker/messages/received", std::to_string(totals.messages_received));
   put("$SYS/broker/messages/sent", std::to_string(totals.messages_sent));
