@@ -36,7 +36,6 @@ void channel_registry::leave(const std::string& filter, const std::string& membe
 
 void channel_registry::bind_uid(const std::string& uid, channel::session_id s) {
   std::lock_guard lock(mutex_);
-  directory_.bind(uid, frontend_);
   sessions_by_uid_[uid].insert(s);
 }
 
@@ -46,12 +45,6 @@ void channel_registry::unbind_uid(const std::string& uid, channel::session_id s)
   if (it == sessions_by_uid_.end()) return;
   if (it->second.erase(s) == 0) return;
   if (it->second.empty()) sessions_by_uid_.erase(it);
-  directory_.unbind(uid, frontend_);
-}
-
-channel::push_plan channel_registry::plan_uids(std::span<const std::string> uids) const {
-  std::lock_guard lock(mutex_);
-  return directory_.plan(uids);
 }
 
 std::unordered_map<std::string, std::vector<channel::session_id>> channel_registry::local_sessions(

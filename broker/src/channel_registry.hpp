@@ -1,5 +1,6 @@
 // The broker's channel server, in-process: topics mapped onto pomelo-style
-// channels, and the uid directory used to push and kick by uid.
+// channels, and this frontend's sessions by uid, used to push and kick by uid.
+// (The cluster adds channel::uid_directory for uid -> frontends.)
 //
 // A subscription to filter F by a session of member M on this frontend is
 // add(M, frontend) on channel F; the last such session leaving is a leave.
@@ -21,7 +22,6 @@
 
 #include "pummelo/channel/channel_service.hpp"
 #include "pummelo/channel/subscription.hpp"
-#include "pummelo/channel/uid_directory.hpp"
 
 namespace pummelo::broker {
 
@@ -45,23 +45,18 @@ class channel_registry {
   void bind_uid(const std::string& uid, channel::session_id s);
   void unbind_uid(const std::string& uid, channel::session_id s);
 
-  /// The plan for a push or kick by uids: one group per frontend holding
-  /// sessions of them, the rest failed.
-  channel::push_plan plan_uids(std::span<const std::string> uids) const;
   /// This frontend's sessions of each uid (uids with none are left out).
   std::unordered_map<std::string, std::vector<channel::session_id>> local_sessions(
       std::span<const std::string> uids) const;
 
   std::size_t channel_count() const;
-  /// Frontends holding members of `filter`'s channel, with counts (for tests
-  /// and operators).
+  /// The memberships of `filter`'s channel (empty when it has none).
   std::vector<channel::member> members(const std::string& filter) const;
 
  private:
   mutable std::mutex mutex_;
   std::string frontend_;
   channel::channel_service channels_;
-  channel::uid_directory directory_;
   // filter + '\0' + member -> sessions of that member subscribed here
   std::unordered_map<std::string, std::size_t> refs_;
   std::unordered_map<std::string, std::unordered_set<channel::session_id>> sessions_by_uid_;

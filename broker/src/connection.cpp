@@ -75,8 +75,8 @@ void connection::on_readable() {
     last_activity_ = clock::now();
     auto self = shared_from_this();  // a handler below may close us
     process_input(std::span<const std::uint8_t>(buf.data(), n));
+    // Closed, or migrated to another loop (the old object is then closed too).
     if (state_ != state::awaiting_connect && state_ != state::active) return;
-    if (loop_ != event_loop::current()) return;  // migrated to another loop
     if (n < buf.size()) break;
   }
   start_read();

@@ -101,7 +101,9 @@ class connection : public std::enable_shared_from_this<connection> {
 
   // connection_write.cpp
   void send(const protocol::packet& p);
-  void enqueue(out_chunk chunk, bool is_push = false);
+  /// Queues bytes for writing; false when they were refused (the
+  /// connection is closing, or the write queue is full and a close is posted).
+  bool enqueue(out_chunk chunk, bool is_push = false);
   void schedule_flush();        // at the end of this loop turn
   void schedule_timed_flush();  // buffer scheduler: after flush_interval_ms
   void flush();

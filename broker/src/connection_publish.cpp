@@ -75,8 +75,7 @@ void connection::on_publish(protocol::publish_packet&& p) {
   if (is_push_topic(p.topic)) {
     // A backend push request: executed, answered, never routed or retained.
     handle_push_request(server_, p.topic, p.payload, p.props, session_->id());
-  } else if (p.topic.rfind("$SYS", 0) != 0) {
-    // ($SYS is the broker's own namespace: clients' publishes there are dropped.)
+  } else if (!is_sys_topic(p.topic)) {
     auto m = std::make_shared<message>();
     m->topic = std::move(p.topic);
     m->payload = std::move(p.payload);

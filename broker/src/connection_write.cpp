@@ -37,15 +37,18 @@ bool connection::send_publish(const session_delivery& d, std::uint16_t packet_id
   if (sched.type == scheduler_config::kind::buffer && d.qos == 0) {
     // The buffer scheduler's queue is bounded: QoS 0 pushes beyond it are
     // dropped and counted (pomelo's grew without limit).
-    if (out_.buffered_pushes() >= sched.max_buffered_messages || overflowed_) {
+    if (out_.buffered_pushes() >= sched.max_buffered_messages) {
       loop_->stats().scheduler_overflow.add();
       loop_->stats().messages_dropped.add();
       return true;
     }
     chunk.buffered_push = true;
   }
-  enqueue(std::move(chunk), true);
-  loop_->stats().messages_sent.add();
+  if (enqueue(std::move(chunk), true)) {
+    loop_->stats().messages_sent.add();
+  } else {
+    loop_->stats().messages_dropped.add();  // the connection is going away
+  }
   return true;
 }
 
@@ -53,14 +56,14 @@ void connection::send_pubrel(std::uint16_t packet_id) {
   send(protocol::pubrel_packet{packet_id, protocol::reason_code::success, {}});
 }
 
-void connection::enqueue(out_chunk chunk, bool is_push) {
-  if (state_ == state::closed) return;
+bool connection::enqueue(out_chunk chunk, bool is_push) {
+  if (state_ == state::closed) return false;
   if (state_ == state::closing) {
     out_.push(std::move(chunk));  // only close()'s final DISCONNECT gets here
     schedule_flush();
-    return;
+    return true;
   }
-  if (overflowed_) return;
+  if (overflowed_) return false;
   if (out_.bytes() + chunk.size() > server_.cfg().limits.max_write_queue_bytes) {
     // A client that stops reading is disconnected, never buffered without
     // bound. The close is posted, not run here: we may be deep inside a
@@ -70,7 +73,7 @@ void connection::enqueue(out_chunk chunk, bool is_push) {
       self->close(protocol::reason_code::success,
                   "write queue over limits.max_write_queue_bytes: client is not reading", false);
     });
-    return;
+    return false;
   }
   out_.push(std::move(chunk));
   if (is_push && server_.cfg().scheduler.type == scheduler_config::kind::buffer) {
@@ -78,6 +81,7 @@ void connection::enqueue(out_chunk chunk, bool is_push) {
   } else {
     schedule_flush();
   }
+  return true;
 }
 
 void connection::schedule_timed_flush() {

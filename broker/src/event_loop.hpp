@@ -49,7 +49,6 @@ class event_loop {
   session& create_session(const std::string& client_id);
   /// Removes its subscriptions from the topic tree and frees it.
   void destroy_session(session& s);
-  std::size_t session_count() const noexcept { return sessions_by_id_.size(); }
   /// Calls f(session&) for every session on this loop. f must not create or
   /// destroy sessions.
   template <class F>

@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "pummelo/channel/topic_tree.hpp"
 #include "pummelo/protocol/properties.hpp"
@@ -35,5 +36,8 @@ struct message {
 };
 
 using message_ptr = std::shared_ptr<const message>;
+
+/// $SYS belongs to the broker: clients' publishes and wills there are dropped.
+inline bool is_sys_topic(std::string_view topic) noexcept { return topic.starts_with("$SYS"); }
 
 }  // namespace pummelo::broker

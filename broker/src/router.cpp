@@ -34,10 +34,6 @@ void server::route(const message_ptr& m) {
   }
 }
 
-}  // namespace pummelo::broker
-
-namespace pummelo::broker {
-
 void server::publish(const message_ptr& m) {
   if (m->retain) {
     auto r = retained_.store(m);

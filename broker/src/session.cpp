@@ -75,8 +75,10 @@ void session::erase_inflight(std::deque<inflight_message>::iterator it) {
 
 bool session::deliver(session_delivery d, publish_cache& cache) {
   if (d.qos == 0) {
-    if (connection_) connection_->send_publish(d, 0, false, cache);
-    return true;  // QoS 0 is not queued for offline sessions
+    // QoS 0 is not queued for offline sessions (as Mosquitto by default).
+    if (connection_ && !connection_->send_publish(d, 0, false, cache))
+      loop_.stats().messages_dropped.add();  // too large for this client
+    return true;
   }
   if (connection_ && queue_.empty() && inflight_.size() < window()) {
     send_new(d, cache);
@@ -85,7 +87,6 @@ bool session::deliver(session_delivery d, publish_cache& cache) {
   const auto& lim = loop_.owner().cfg().limits;
   std::size_t cost = cost_of(d);
   if (queue_.size() >= lim.max_queued_messages || queued_bytes_ + cost > lim.max_queued_bytes) {
-    ++dropped_;
     return false;
   }
   queued_bytes_ += cost;

@@ -96,10 +96,6 @@ class session {
   asio::steady_timer will_timer;
   asio::steady_timer expiry_timer;
 
-  std::size_t queued() const noexcept { return queue_.size(); }
-  std::size_t queued_bytes() const noexcept { return queued_bytes_; }
-  std::size_t inflight() const noexcept { return inflight_.size(); }
-  std::uint64_t dropped() const noexcept { return dropped_; }
 
  private:
   void pump();  // resends unsent inflight, then moves queued messages into flight
@@ -119,7 +115,6 @@ class session {
   std::size_t sent_count_ = 0;  // inflight entries with sent == true
   std::unordered_set<std::uint16_t> incoming_qos2_;
   std::uint16_t last_packet_id_ = 0;
-  std::uint64_t dropped_ = 0;
 };
 
 }  // namespace pummelo::broker

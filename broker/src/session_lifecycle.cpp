@@ -14,7 +14,7 @@ namespace pummelo::broker {
 
 void publish_will(event_loop& loop, protocol::will_message&& w, std::uint64_t origin) {
   // $SYS and $push are the broker's own namespaces, for wills as for publishes.
-  if (w.topic.rfind("$SYS", 0) == 0 || is_push_topic(w.topic)) return;
+  if (is_sys_topic(w.topic) || is_push_topic(w.topic)) return;
   auto m = std::make_shared<message>();
   m->topic = std::move(w.topic);
   m->payload = std::move(w.payload);
