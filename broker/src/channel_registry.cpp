@@ -17,34 +17,54 @@ std::string channel_registry::member_name(const std::string& uid, const std::str
   return uid.empty() ? "$client/" + client_id : uid;
 }
 
-void channel_registry::join(const std::string& filter, const std::string& member) {
+bool channel_registry::join(const std::string& filter, const std::string& member) {
   std::lock_guard lock(mutex_);
-  if (refs_[ref_key(filter, member)]++ == 0) channels_.create(filter).add(member, frontend_);
+  if (refs_[ref_key(filter, member)]++ != 0) return false;
+  channels_.create(filter).add(member, frontend_);
+  return true;
 }
 
-void channel_registry::leave(const std::string& filter, const std::string& member) {
+bool channel_registry::leave(const std::string& filter, const std::string& member) {
   std::lock_guard lock(mutex_);
   auto it = refs_.find(ref_key(filter, member));
-  if (it == refs_.end()) return;
-  if (--it->second > 0) return;
+  if (it == refs_.end()) return false;
+  if (--it->second > 0) return false;
   refs_.erase(it);
   if (auto* c = channels_.get(filter)) {
     c->leave(member, frontend_);
     if (c->empty()) channels_.destroy(filter);
   }
+  return true;
 }
 
-void channel_registry::bind_uid(const std::string& uid, channel::session_id s) {
+bool channel_registry::bind_uid(const std::string& uid, channel::session_id s) {
   std::lock_guard lock(mutex_);
-  sessions_by_uid_[uid].insert(s);
+  auto& sessions = sessions_by_uid_[uid];
+  return sessions.insert(s).second && sessions.size() == 1;
 }
 
-void channel_registry::unbind_uid(const std::string& uid, channel::session_id s) {
+bool channel_registry::unbind_uid(const std::string& uid, channel::session_id s) {
   std::lock_guard lock(mutex_);
   auto it = sessions_by_uid_.find(uid);
-  if (it == sessions_by_uid_.end()) return;
-  if (it->second.erase(s) == 0) return;
-  if (it->second.empty()) sessions_by_uid_.erase(it);
+  if (it == sessions_by_uid_.end()) return false;
+  if (it->second.erase(s) == 0) return false;
+  if (!it->second.empty()) return false;
+  sessions_by_uid_.erase(it);
+  return true;
+}
+
+void channel_registry::for_each_membership(
+    const std::function<void(const std::string&, const std::string&)>& f) const {
+  std::lock_guard lock(mutex_);
+  for (const auto& [key, count] : refs_) {
+    auto cut = key.find('\0');
+    f(key.substr(0, cut), key.substr(cut + 1));
+  }
+}
+
+void channel_registry::for_each_uid(const std::function<void(const std::string&)>& f) const {
+  std::lock_guard lock(mutex_);
+  for (const auto& [uid, sessions] : sessions_by_uid_) f(uid);
 }
 
 std::unordered_map<std::string, std::vector<channel::session_id>> channel_registry::local_sessions(

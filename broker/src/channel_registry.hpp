@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <mutex>
 #include <span>
 #include <string>
@@ -36,14 +37,22 @@ class channel_registry {
   /// kinds of name cannot collide.)
   static std::string member_name(const std::string& uid, const std::string& client_id);
 
-  /// One more session of `member` subscribes to `filter` here.
-  void join(const std::string& filter, const std::string& member);
-  /// One session fewer; the membership ends with the last one.
-  void leave(const std::string& filter, const std::string& member);
+  /// One more session of `member` subscribes to `filter` here. True when
+  /// that makes `member` a new member of the channel on this frontend.
+  bool join(const std::string& filter, const std::string& member);
+  /// One session fewer; the membership ends with the last one (true then).
+  bool leave(const std::string& filter, const std::string& member);
 
-  /// A session bound to `uid` started / ended on this frontend.
-  void bind_uid(const std::string& uid, channel::session_id s);
-  void unbind_uid(const std::string& uid, channel::session_id s);
+  /// A session bound to `uid` started / ended on this frontend. True when it
+  /// is the uid's first / was its last session here.
+  bool bind_uid(const std::string& uid, channel::session_id s);
+  bool unbind_uid(const std::string& uid, channel::session_id s);
+
+  /// Every (filter, member) membership and every bound uid, for registering
+  /// them again with a channel server that restarted.
+  void for_each_membership(
+      const std::function<void(const std::string& filter, const std::string& member)>& f) const;
+  void for_each_uid(const std::function<void(const std::string& uid)>& f) const;
 
   /// This frontend's sessions of each uid (uids with none are left out).
   std::unordered_map<std::string, std::vector<channel::session_id>> local_sessions(

@@ -3,6 +3,7 @@
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 
+#include <algorithm>
 #include <fstream>
 #include <functional>
 #include <limits>
@@ -38,7 +39,8 @@ class object_reader {
     for (auto it = value_.MemberBegin(); it != value_.MemberEnd(); ++it) {
       std::string key(it->name.GetString(), it->name.GetStringLength());
       // JSON allows a key twice; a config that does is almost surely a mistake.
-      if (!seen.insert(key).second) throw config_error("duplicate key '" + join_key(path_, key) + "'");
+      if (!seen.insert(key).second)
+        throw config_error("duplicate key '" + join_key(path_, key) + "'");
       auto h = handlers_.find(key);
       if (h == handlers_.end()) throw config_error("unknown key '" + join_key(path_, key) + "'");
       h->second(it->value, join_key(path_, key));
@@ -100,6 +102,109 @@ void read_listeners(const rapidjson::Value& v, const std::string& key, config& c
   }
 }
 
+constexpr std::size_t max_cluster_servers = 4096;
+
+void read_servers(const rapidjson::Value& v, const std::string& key,
+                  std::vector<cluster_server>& out, bool needs_mqtt, bool needs_rpc) {
+  // Server indexes are 16-bit on the wire.
+  if (!v.IsArray() || v.Size() > max_cluster_servers)
+    throw config_error("'" + key + "' must be an array of at most " +
+                       std::to_string(max_cluster_servers) + " servers");
+  std::set<std::string> ids;
+  for (rapidjson::SizeType i = 0; i < v.Size(); ++i) {
+    std::string item_key = key + "[" + std::to_string(i) + "]";
+    cluster_server s;
+    object_reader r(v[i], item_key);
+    r.on("id", [&](const rapidjson::Value& x, const std::string& k) {
+      s.id = string_of(x, k);
+      // '$' would make the id look like a reserved member name.
+      if (s.id.empty() || s.id.size() > 128 || s.id[0] == '$')
+        throw config_error("'" + k + "' must be 1 to 128 bytes, not starting with '$'");
+    });
+    r.on("host", [&](const rapidjson::Value& x, const std::string& k) {
+      s.host = string_of(x, k);
+      if (s.host.empty()) throw config_error("'" + k + "' must not be empty");
+    });
+    r.on("mqtt_port", unsigned_in(s.mqtt_port, 1, 65535));
+    r.on("rpc_port", unsigned_in(s.rpc_port, 1, 65535));
+    r.run();
+    if (s.id.empty()) throw config_error("'" + item_key + ".id' is required");
+    if (needs_mqtt && s.mqtt_port == 0)
+      throw config_error("'" + item_key + ".mqtt_port' is required");
+    if (needs_rpc && s.rpc_port == 0) throw config_error("'" + item_key + ".rpc_port' is required");
+    if (!ids.insert(s.id).second)
+      throw config_error("'" + item_key + ".id': server id '" + s.id + "' appears twice");
+    out.push_back(std::move(s));
+  }
+}
+
+void read_cluster(const rapidjson::Value& v, const std::string& key, cluster_config& c) {
+  constexpr std::uint64_t u32 = std::numeric_limits<std::uint32_t>::max();
+  object_reader r(v, key);
+  r.on("frontends", [&](const rapidjson::Value& x, const std::string& k) {
+    read_servers(x, k, c.frontends, true, true);
+  });
+  r.on("channel_servers", [&](const rapidjson::Value& x, const std::string& k) {
+    read_servers(x, k, c.channel_servers, false, true);
+  });
+  r.on("gates", [&](const rapidjson::Value& x, const std::string& k) {
+    read_servers(x, k, c.gates, true, false);
+  });
+  r.on("redirect", boolean(c.redirect));
+  r.on("rpc", [&](const rapidjson::Value& x, const std::string& k) {
+    object_reader rr(x, k);
+    rr.on("call_timeout_ms", unsigned_in(c.rpc.call_timeout_ms, 10, 600'000));
+    rr.on("heartbeat_interval_ms", unsigned_in(c.rpc.heartbeat_interval_ms, 10, 600'000));
+    rr.on("heartbeat_timeout_ms", unsigned_in(c.rpc.heartbeat_timeout_ms, 20, 3'600'000));
+    rr.on("max_queued_requests", unsigned_in(c.rpc.max_queued_requests, 1, u32));
+    rr.on("max_queued_bytes", unsigned_in(c.rpc.max_queued_bytes, 1024, 1ULL << 40));
+    rr.on("max_write_queue_bytes", unsigned_in(c.rpc.max_write_queue_bytes, 65536, 1ULL << 40));
+    rr.on("max_frame_size", unsigned_in(c.rpc.max_frame_size, 4096, 1u << 30));
+    rr.on("max_pending_calls", unsigned_in(c.rpc.max_pending_calls, 1, u32));
+    rr.on("max_sync_backlog", unsigned_in(c.rpc.max_sync_backlog, 1, u32));
+    rr.run();
+  });
+  r.run();
+  if (c.frontends.empty()) throw config_error("'" + key + ".frontends' needs at least one server");
+  if (c.channel_servers.empty())
+    throw config_error("'" + key + ".channel_servers' needs at least one server");
+  if (c.rpc.heartbeat_timeout_ms <= c.rpc.heartbeat_interval_ms)
+    throw config_error("'" + key + ".rpc.heartbeat_timeout_ms' must exceed heartbeat_interval_ms");
+  // Every port belongs to one listener of one server.
+  std::map<std::pair<std::string, std::uint16_t>, std::string> ports;
+  auto claim = [&](const cluster_server& s, std::uint16_t port, const char* what) {
+    if (port == 0) return;
+    std::string owner = s.id + " (" + what + ")";
+    auto [it, fresh] = ports.emplace(std::make_pair(s.host, port), owner);
+    // The same server listed in two roles names its RPC port twice.
+    if (!fresh && it->second != owner)
+      throw config_error("'" + key + "': " + s.host + ":" + std::to_string(port) +
+                         " is used by both " + it->second + " and " + owner);
+  };
+  for (const auto* list : {&c.frontends, &c.channel_servers, &c.gates})
+    for (const auto& s : *list) {
+      claim(s, s.rpc_port, "rpc");
+      // A frontend that is also the gate may share its MQTT port with it.
+      if (list != &c.gates ||
+          std::none_of(c.frontends.begin(), c.frontends.end(),
+                       [&](const auto& f) { return f.id == s.id && f.mqtt_port == s.mqtt_port; }))
+        claim(s, s.mqtt_port, "mqtt");
+    }
+  // One process has one RPC port and one host, whatever its roles.
+  std::map<std::string, const cluster_server*> seen;
+  for (const auto* list : {&c.frontends, &c.channel_servers, &c.gates}) {
+    for (const auto& s : *list) {
+      auto [it, fresh] = seen.emplace(s.id, &s);
+      if (fresh) continue;
+      const auto& o = *it->second;
+      if (o.host != s.host)
+        throw config_error("'" + key + "': server '" + s.id + "' is listed with two hosts");
+      if (o.rpc_port && s.rpc_port && o.rpc_port != s.rpc_port)
+        throw config_error("'" + key + "': server '" + s.id + "' is listed with two rpc ports");
+    }
+  }
+}
+
 void read_limits(const rapidjson::Value& v, const std::string& key, limits_config& l,
                  bool& connect_size_set) {
   constexpr std::uint64_t u16 = std::numeric_limits<std::uint16_t>::max();
@@ -108,11 +213,11 @@ void read_limits(const rapidjson::Value& v, const std::string& key, limits_confi
   r.on("max_connections", unsigned_in(l.max_connections, 1, u32));
   // 2^28 - 1 + 5 header bytes is the largest packet MQTT can express.
   r.on("max_packet_size", unsigned_in(l.max_packet_size, 64, 268'435'460));
-  r.on("max_connect_packet_size", [&l, &connect_size_set](const rapidjson::Value& value,
-                                                         const std::string& k) {
-    unsigned_in(l.max_connect_packet_size, 64, 268'435'460)(value, k);
-    connect_size_set = true;
-  });
+  r.on("max_connect_packet_size",
+       [&l, &connect_size_set](const rapidjson::Value& value, const std::string& k) {
+         unsigned_in(l.max_connect_packet_size, 64, 268'435'460)(value, k);
+         connect_size_set = true;
+       });
   r.on("max_topic_length", unsigned_in(l.max_topic_length, 1, u16));
   r.on("max_topic_levels", unsigned_in(l.max_topic_levels, 1, u16));
   r.on("max_subscriptions_per_packet", unsigned_in(l.max_subscriptions_per_packet, 1, u16));
@@ -184,9 +289,8 @@ config parse(const std::string& text) {
     r.on("max_buffered_messages", unsigned_in(c.scheduler.max_buffered_messages, 1, 1'000'000));
     r.run();
   });
-  top.on("listeners", [&](const rapidjson::Value& v, const std::string& key) {
-    read_listeners(v, key, c);
-  });
+  top.on("listeners",
+         [&](const rapidjson::Value& v, const std::string& key) { read_listeners(v, key, c); });
   top.on("allow_anonymous", boolean(c.allow_anonymous));
   top.on("limits", [&](const rapidjson::Value& v, const std::string& key) {
     read_limits(v, key, c.limits, connect_size_set);
@@ -201,7 +305,26 @@ config parse(const std::string& text) {
     r.on("interval_s", unsigned_in(c.sys_interval_s, 0, 86'400));
     r.run();
   });
+  top.on("cluster", [&](const rapidjson::Value& v, const std::string& key) {
+    read_cluster(v, key, c.cluster.emplace());
+  });
+  bool have_listeners = false;
+  if (doc.IsObject() && doc.HasMember("listeners")) have_listeners = true;
   top.run();
+  if (c.cluster) {
+    // A frame carries a whole PUBLISH, or a membership change (a filter and
+    // a uid of up to 64 KiB each), with room for its other fields.
+    std::uint64_t needed = std::uint64_t{c.limits.max_packet_size} + 4 * 65536;
+    if (c.cluster->rpc.max_frame_size < needed)
+      throw config_error(
+          "'cluster.rpc.max_frame_size' must be at least limits.max_packet_size + "
+          "262144 (" +
+          std::to_string(needed) + ")");
+  }
+  if (c.cluster && have_listeners)
+    throw config_error(
+        "'listeners' and 'cluster' exclude each other: a cluster's MQTT ports are "
+        "its frontends' and gates' mqtt_port");
   // Left unset, the CONNECT limit follows a smaller packet limit down.
   if (!connect_size_set && c.limits.max_connect_packet_size > c.limits.max_packet_size)
     c.limits.max_connect_packet_size = c.limits.max_packet_size;
@@ -218,6 +341,31 @@ config_result parse_config(const std::string& json_text) {
   } catch (const config_error& e) {
     return {std::nullopt, e.what()};
   }
+}
+
+std::string select_server(config& c, const std::string& id) {
+  if (!c.cluster) {
+    if (!id.empty()) c.server_id = id;
+    return {};
+  }
+  if (id.empty()) return "a cluster config needs --server-id (one of its servers' ids)";
+  const auto& cl = *c.cluster;
+  auto find = [&](const std::vector<cluster_server>& list) -> const cluster_server* {
+    for (const auto& s : list)
+      if (s.id == id) return &s;
+    return nullptr;
+  };
+  const auto* fe = find(cl.frontends);
+  const auto* cs = find(cl.channel_servers);
+  const auto* gate = find(cl.gates);
+  if (!fe && !cs && !gate) return "no server '" + id + "' in the cluster config";
+  c.server_id = id;
+  c.roles = roles_config{fe != nullptr, cs != nullptr, gate != nullptr};
+  c.listeners.clear();
+  if (fe) c.listeners.push_back({fe->host, fe->mqtt_port});
+  if (gate && !(fe && fe->mqtt_port == gate->mqtt_port))
+    c.listeners.push_back({gate->host, gate->mqtt_port});
+  return {};
 }
 
 config_result load_config_file(const std::string& path) {

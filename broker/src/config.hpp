@@ -49,6 +49,46 @@ struct scheduler_config {
   std::uint32_t max_buffered_messages = 1000;  // buffer: QoS 0 PUBLISHes waiting per connection
 };
 
+/// One server of a cluster (pomelo's servers.json entry).
+struct cluster_server {
+  std::string id;
+  std::string host = "127.0.0.1";
+  std::uint16_t mqtt_port = 0;  // frontends and gates
+  std::uint16_t rpc_port = 0;   // frontends and channel servers
+};
+
+/// The internal RPC links between servers (rpc::link_options).
+struct rpc_config {
+  std::uint32_t call_timeout_ms = 5000;
+  std::uint32_t heartbeat_interval_ms = 1000;
+  std::uint32_t heartbeat_timeout_ms = 5000;
+  std::uint32_t max_queued_requests = 65536;       // per link, unwritten
+  std::uint64_t max_queued_bytes = 64ull << 20;    // per link, unwritten requests
+  std::uint64_t max_write_queue_bytes = 256ull << 20;  // per link, all output
+  std::uint32_t max_frame_size = 16u << 20;
+  std::uint32_t max_pending_calls = 1u << 20;      // per link, awaiting a response
+  // Per channel server: membership changes a frontend holds before sending;
+  // beyond it the frontend relinks and sends its whole state afresh.
+  std::uint32_t max_sync_backlog = 1u << 20;
+};
+
+/// Roles and addresses of every server (conf/cluster.json). Absent: one
+/// process holds every role (the standalone default).
+struct cluster_config {
+  std::vector<cluster_server> frontends;
+  std::vector<cluster_server> channel_servers;
+  std::vector<cluster_server> gates;
+  bool redirect = false;  // CONNACK 0x9C to v5 clients on the wrong frontend
+  rpc_config rpc;
+};
+
+/// The roles this process runs.
+struct roles_config {
+  bool frontend = true;
+  bool channel = true;
+  bool gate = true;
+};
+
 struct config {
   log_level level = log_level::info;
   std::string server_id = "pummelo";  // this process's frontend id
@@ -60,6 +100,8 @@ struct config {
   limits_config limits;
   std::uint32_t connect_timeout_ms = 10'000;
   std::uint32_t sys_interval_s = 10;  // 0 disables $SYS
+  std::optional<cluster_config> cluster;
+  roles_config roles;  // set by select_server() in a cluster
 };
 
 struct config_result {
@@ -69,6 +111,12 @@ struct config_result {
 
 /// Reads and validates a JSON config file.
 config_result load_config_file(const std::string& path);
+
+/// Picks this process's server in a cluster config: sets server_id, roles
+/// and the MQTT listeners (a frontend's and a gate's mqtt_port). Without a
+/// cluster section, `id` (if not empty) only renames the server. Returns an
+/// error text, empty on success.
+std::string select_server(config& c, const std::string& id);
 
 /// Validates JSON text (used by load_config_file and by tests).
 config_result parse_config(const std::string& json_text);

@@ -154,7 +154,9 @@ void connection::on_timer() {
 void connection::close(protocol::reason_code reason, std::string_view why, bool send_disconnect) {
   if (state_ == state::closing || state_ == state::closed) return;
   bool was_active = state_ == state::active;
-  log(protocol::is_error(reason) ? log_level::info : log_level::debug, "client ",
+  // A redirect is routine for a cluster (devices sent to their frontend).
+  bool routine = !protocol::is_error(reason) || reason == protocol::reason_code::use_another_server;
+  log(routine ? log_level::debug : log_level::info, "client ",
       session_ ? session_->client_id() : std::string("(not connected)"), " ", peer_,
       ": closing: ", why);
   // Closing first: the final DISCONNECT then bypasses the write-queue limit.

@@ -66,6 +66,18 @@ class connection : public std::enable_shared_from_this<connection> {
  private:
   enum class state : std::uint8_t { awaiting_connect, active, closing, closed };
 
+  // connection_subscribe.cpp
+  struct retained_request {
+    std::string filter;
+    channel::subscription_options options;
+  };
+  void finish_subscribe(const protocol::suback_packet& ack,
+                        const std::vector<retained_request>& retained);
+
+  // connection_publish.cpp: ordered inbound acknowledgements
+  std::uint64_t expect_ack(std::uint16_t packet_id, std::uint8_t qos);
+  void complete_ack(std::uint64_t seq, bool accepted);
+
   // connection.cpp: lifecycle, reads, deadlines
   void start_read();
   void on_readable();
@@ -83,7 +95,8 @@ class connection : public std::enable_shared_from_this<connection> {
   void migrate(event_loop& target, protocol::connect_packet&& p, std::vector<std::uint8_t> rest);
   void resume_migrated(protocol::connect_packet&& p, std::vector<std::uint8_t> rest);
   void accept_connect(protocol::connect_packet&& p);
-  void refuse_connect(protocol::reason_code reason, std::string_view why);
+  void refuse_connect(protocol::reason_code reason, std::string_view why,
+                      std::optional<std::string> server_reference = std::nullopt);
   void on_disconnect(const protocol::disconnect_packet& p);
   void end_session_link();
 
@@ -124,6 +137,15 @@ class connection : public std::enable_shared_from_this<connection> {
   std::uint16_t client_receive_maximum_ = 65535;
   std::uint32_t client_max_packet_size_ = 0xFFFFFFFF;
   std::vector<std::string> topic_aliases_;  // index = alias - 1; sized lazily
+  // Inbound QoS 1/2 acknowledgements not sent yet: each waits for its channel
+  // server to accept the message, and they leave in PUBLISH order (spec 4.6).
+  struct pending_ack {
+    std::uint16_t packet_id;
+    std::uint8_t qos;
+    std::uint8_t state;  // 0 waiting, 1 accepted, 2 refused
+  };
+  std::vector<pending_ack> pending_acks_;  // a vector: allocates nothing while unused
+  std::uint64_t acks_sent_ = 0;            // sequence number of pending_acks_.front()
   write_queue out_;
   bool writing_ = false;
   bool flush_posted_ = false;

@@ -7,6 +7,7 @@
 #include <random>
 
 #include "connection.hpp"
+#include "gate_api.hpp"
 #include "event_loop.hpp"
 #include "log.hpp"
 #include "server.hpp"
@@ -29,9 +30,11 @@ constexpr std::size_t v3_1_max_client_id = 23;  // MQTT 3.1 section 3.1
 
 }  // namespace
 
-void connection::refuse_connect(protocol::reason_code reason, std::string_view why) {
+void connection::refuse_connect(protocol::reason_code reason, std::string_view why,
+                                std::optional<std::string> server_reference) {
   protocol::connack_packet ack;
   ack.reason = reason;
+  ack.props.server_reference = std::move(server_reference);
   // Before CONNECT is understood the peer's version is uncertain; 3.x gets the
   // 3.x return code (the encoder maps it), v5 the reason code.
   send(ack);
@@ -63,6 +66,17 @@ void connection::on_connect(protocol::connect_packet&& p, std::vector<std::uint8
   } else if (version_ == protocol::version::v3_1 && p.client_id.size() > v3_1_max_client_id) {
     refuse_connect(rc::client_identifier_not_valid, "MQTT 3.1 client id longer than 23 bytes");
     return;
+  }
+  if (version_ == protocol::version::v5 && !assigned_client_id_) {
+    // (Not for a client id we just made up: it would change on every try.)
+    // A cluster with redirect on sends a device to the frontend the gate
+    // would have named (MQTT 5 only: 3.1.1 has no way to say where).
+    std::string uid = server_.cfg().uid_from == uid_source::client_id ? p.client_id
+                                                                      : p.username.value_or("");
+    if (auto where = redirect_for(server_, uid)) {
+      refuse_connect(rc::use_another_server, "redirected to " + *where, *where);
+      return;
+    }
   }
   event_loop& target = server_.loop_for_client(p.client_id);
   if (&target != loop_) {

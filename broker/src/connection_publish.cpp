@@ -1,10 +1,12 @@
 // Inbound PUBLISH (topic aliases, QoS 1/2 handshakes) and the client's
 // acknowledgements of our outbound messages.
+#include <asio/post.hpp>
 #include <chrono>
 #include <memory>
 
 #include "connection.hpp"
 #include "event_loop.hpp"
+#include "gate_api.hpp"
 #include "log.hpp"
 #include "push_api.hpp"
 #include "push_request.hpp"
@@ -54,6 +56,11 @@ void connection::on_publish(protocol::publish_packet&& p) {
   using rc = protocol::reason_code;
   if (!resolve_topic_alias(p)) return;
   if (p.qos == 2) {
+    if (session_->incoming_qos2_pending(p.packet_id)) {
+      // A resend of a message its channel server has not accepted yet: the
+      // answer to the first one will do.
+      return;
+    }
     if (session_->has_incoming_qos2(p.packet_id)) {
       // A resent QoS 2 PUBLISH already delivered once: acknowledge only.
       send(protocol::pubrec_packet{p.packet_id, rc::success, {}});
@@ -72,9 +79,13 @@ void connection::on_publish(protocol::publish_packet&& p) {
   }
   std::uint16_t id = p.packet_id;
   std::uint8_t qos = p.qos;
+  std::uint64_t seq = qos > 0 ? expect_ack(id, qos) : 0;
   if (is_push_topic(p.topic)) {
     // A backend push request: executed, answered, never routed or retained.
     handle_push_request(server_, p.topic, p.payload, p.props, session_->id());
+  } else if (is_gate_topic(p.topic)) {
+    // Which frontend to use: answered, never routed.
+    handle_gate_request(server_, p.topic, p.payload, p.props, session_->uid);
   } else if (!is_sys_topic(p.topic)) {
     auto m = std::make_shared<message>();
     m->topic = std::move(p.topic);
@@ -87,13 +98,72 @@ void connection::on_publish(protocol::publish_packet&& p) {
         m->expires_at = clock::now() + std::chrono::seconds(*p.props.message_expiry_interval);
       m->props = forwarded_properties(std::move(p.props));
     }
-    server_.publish(m);
+    m->origin_frontend = server_.frontend_index();
+    if (qos == 0) {
+      server_.publish(m);
+      return;
+    }
+    // Acknowledged once the channel server owning the topic accepted it.
+    // A QoS 2 id is settled in the session even if this connection is gone
+    // by then (the client may resend it on its next connection).
+    channel::session_id sid = session_->id();
+    server_.publish(m, [self = shared_from_this(), seq, sid, id, qos](bool accepted) {
+      event_loop* loop = self->loop_;
+      auto settle = [self, loop, seq, sid, id, qos, accepted] {
+        if (qos == 2)
+          if (session* s = loop->find_session(sid)) s->resolve_incoming_qos2(id, accepted);
+        self->complete_ack(seq, accepted);
+      };
+      if (event_loop::current() == loop) {
+        settle();
+      } else {
+        asio::post(loop->context(), settle);
+      }
+    });
+    return;
   }
-  if (qos == 1) send(protocol::puback_packet{id, rc::success, {}});
-  if (qos == 2) send(protocol::pubrec_packet{id, rc::success, {}});
+  if (qos == 2) session_->resolve_incoming_qos2(id, true);
+  if (qos > 0) complete_ack(seq, true);
 }
 
-void connection::on_puback(const protocol::puback_packet& p) { session_->on_puback(p.packet_id); }
+std::uint64_t connection::expect_ack(std::uint16_t packet_id, std::uint8_t qos) {
+  pending_acks_.push_back({packet_id, qos, 0});
+  return acks_sent_ + pending_acks_.size() - 1;
+}
+
+void connection::complete_ack(std::uint64_t seq, bool accepted) {
+  using rc = protocol::reason_code;
+  if (seq < acks_sent_ || seq - acks_sent_ >= pending_acks_.size()) return;
+  pending_acks_[seq - acks_sent_].state = accepted ? 1 : 2;
+  std::size_t done = 0;
+  bool refused_v311 = false;
+  for (; done < pending_acks_.size() && pending_acks_[done].state != 0; ++done) {
+    const auto& a = pending_acks_[done];
+    if (state_ != state::active || !session_) continue;
+    bool v5 = version_ == protocol::version::v5;
+    if (a.state == 2) {
+      loop_->stats().messages_dropped.add();
+      if (!v5) {
+        // MQTT 3.1.1 has no failure code, and its clients resend only after
+        // reconnecting: close (no ack) so that this one does.
+        refused_v311 = true;
+        continue;
+      }
+    }
+    auto code = a.state == 1 ? rc::success : rc::unspecified_error;
+    if (a.qos == 1) send(protocol::puback_packet{a.packet_id, code, {}});
+    if (a.qos == 2) send(protocol::pubrec_packet{a.packet_id, code, {}});
+  }
+  pending_acks_.erase(pending_acks_.begin(),
+                      pending_acks_.begin() + static_cast<std::ptrdiff_t>(done));
+  acks_sent_ += done;
+  if (refused_v311)
+    close(rc::unspecified_error, "a publish was not accepted by its channel server", false);
+}
+
+void connection::on_puback(const protocol::puback_packet& p) {
+  session_->on_puback(p.packet_id);
+}
 
 void connection::on_pubrec(const protocol::pubrec_packet& p) {
   bool failed = protocol::is_error(p.reason);
@@ -113,6 +183,8 @@ void connection::on_pubrel(const protocol::pubrel_packet& p) {
   send(comp);
 }
 
-void connection::on_pubcomp(const protocol::pubcomp_packet& p) { session_->on_pubcomp(p.packet_id); }
+void connection::on_pubcomp(const protocol::pubcomp_packet& p) {
+  session_->on_pubcomp(p.packet_id);
+}
 
 }  // namespace pummelo::broker

@@ -1,8 +1,10 @@
 // SUBSCRIBE (with retained-message delivery by retain handling) and
 // UNSUBSCRIBE. The session's filter map mirrors its entries in the tree.
 #include <algorithm>
+#include <asio/post.hpp>
 #include <vector>
 
+#include "cluster/sync_barrier.hpp"
 #include "connection.hpp"
 #include "event_loop.hpp"
 #include "publish_encoding.hpp"
@@ -19,11 +21,8 @@ void connection::on_subscribe(protocol::subscribe_packet&& p) {
       p.props.subscription_identifiers.empty() ? 0 : p.props.subscription_identifiers.front();
   protocol::suback_packet ack;
   ack.packet_id = p.packet_id;
-  struct retained_request {
-    std::string filter;
-    channel::subscription_options options;
-  };
   std::vector<retained_request> retained;
+  auto barrier = std::make_shared<cluster::sync_barrier>();
   for (auto& e : p.entries) {
     bool shared = !protocol::split_shared(e.filter).group.empty();
     if (shared && e.no_local && v5) {
@@ -44,13 +43,28 @@ void connection::on_subscribe(protocol::subscribe_packet&& p) {
       ack.reasons.push_back(v5 ? rc::quota_exceeded : rc::unspecified_error);
       continue;
     }
-    bool is_new = server_.subscribe(e.filter, *session_, o);
+    bool is_new = server_.subscribe(e.filter, *session_, o, barrier.get());
     session_->subscriptions()[e.filter] = o;
     ack.reasons.push_back(static_cast<rc>(e.qos));
     // Retained messages go to new non-shared subscriptions per retain handling.
     if (!shared && (o.retain_handling == 0 || (o.retain_handling == 1 && is_new)))
       retained.push_back({std::move(e.filter), o});
   }
+  // The SUBACK waits until the channel servers hold the new memberships, so
+  // that a publish anywhere in the cluster after it reaches this session.
+  barrier->arm([self = shared_from_this(), ack = std::move(ack), retained = std::move(retained)] {
+    event_loop* loop = self->loop_;
+    if (event_loop::current() == loop) {
+      self->finish_subscribe(ack, retained);
+    } else {
+      asio::post(loop->context(), [self, ack, retained] { self->finish_subscribe(ack, retained); });
+    }
+  });
+}
+
+void connection::finish_subscribe(const protocol::suback_packet& ack,
+                                  const std::vector<retained_request>& retained) {
+  if (state_ != state::active || !session_) return;
   send(ack);
   if (retained.empty()) return;
   publish_cache cache(clock::now());

@@ -4,6 +4,7 @@
 
 #include "event_loop.hpp"
 #include "publish_encoding.hpp"
+#include "server.hpp"
 #include "session.hpp"
 
 namespace pummelo::broker {
@@ -15,6 +16,9 @@ void deliver_batch(event_loop& loop, const message_ptr& m,
   std::sort(matches.begin(), matches.end(),
             [](const auto& a, const auto& b) { return a.session < b.session; });
   publish_cache cache(now);
+  // Session ids are per process: a message from another frontend never
+  // counts as the session's own.
+  const bool local_origin = m->origin_frontend == loop.owner().frontend_index();
   std::size_t i = 0;
   while (i < matches.size()) {
     auto sid = matches[i].session;
@@ -24,7 +28,7 @@ void deliver_batch(event_loop& loop, const message_ptr& m,
     for (; i < matches.size() && matches[i].session == sid; ++i) {
       const auto& o = matches[i].options;
       // no_local: never echo a message to the session that published it.
-      if (o.no_local && m->origin == sid) continue;
+      if (o.no_local && local_origin && m->origin == sid) continue;
       any = true;
       d.qos = std::max(d.qos, std::min(o.qos, m->qos));
       if (o.retain_as_published && m->retain) d.retain = true;

@@ -15,10 +15,12 @@
 namespace {
 
 constexpr const char* usage =
-    "usage: pummelo [--config FILE] [--check-config] [--help] [--version]\n"
+    "usage: pummelo [--config FILE] [--server-id ID] [--check-config] [--help] [--version]\n"
     "\n"
     "  --config FILE    JSON configuration (see conf/pummelo.json). Without it,\n"
     "                   pummelo listens on 127.0.0.1:1883 with built-in defaults.\n"
+    "  --server-id ID   with a cluster config (conf/cluster.json): which of its\n"
+    "                   servers this process is; it runs that server's roles\n"
     "  --check-config   validate the configuration and exit\n"
     "  --help           show this help\n"
     "  --version        print the version\n";
@@ -28,6 +30,7 @@ constexpr const char* usage =
 int main(int argc, char** argv) {
   using namespace pummelo::broker;
   std::string config_path;
+  std::string server_id;
   bool check_only = false;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
@@ -47,6 +50,12 @@ int main(int argc, char** argv) {
         return 2;
       }
       config_path = argv[++i];
+    } else if (arg == "--server-id") {
+      if (i + 1 >= argc) {
+        std::cerr << "pummelo: --server-id needs an id\n" << usage;
+        return 2;
+      }
+      server_id = argv[++i];
     } else {
       std::cerr << "pummelo: unknown argument '" << arg << "'\n" << usage;
       return 2;
@@ -60,6 +69,10 @@ int main(int argc, char** argv) {
       return 2;
     }
     cfg = std::move(*loaded.value);
+  }
+  if (auto error = select_server(cfg, server_id); !error.empty()) {
+    std::cerr << "pummelo: " << error << "\n";
+    return 2;
   }
   if (check_only) {
     std::cout << "configuration OK\n";

@@ -28,6 +28,7 @@ struct message {
   protocol::properties props;
   std::optional<clock::time_point> expires_at;  // from message_expiry_interval
   channel::session_id origin = 0;  // publishing session, for no_local; 0 = broker
+  std::uint16_t origin_frontend = 0;  // the frontend of `origin` (cluster/topology index)
 
   bool expired(clock::time_point now) const noexcept { return expires_at && now >= *expires_at; }
 

@@ -1,7 +1,6 @@
 #include "push_api.hpp"
 
 #include <asio/post.hpp>
-
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -9,127 +8,41 @@
 #include <unordered_set>
 #include <vector>
 
-#include "connection.hpp"
+#include "cluster/services.hpp"
 #include "event_loop.hpp"
 #include "log.hpp"
 #include "publish_encoding.hpp"
 #include "push_request.hpp"
+#include "reply.hpp"
 #include "server.hpp"
 #include "session.hpp"
 
 namespace pummelo::broker {
 namespace {
 
-struct reply_address {
-  std::optional<std::string> topic;
-  std::optional<std::string> correlation_data;
-};
-
-void send_reply(server& srv, const reply_address& to, const push_outcome& outcome) {
-  if (!to.topic) return;
-  // Replies never go into the broker's own namespaces ($SYS, $push, ...).
-  if (to.topic->empty() || (*to.topic)[0] == '$') {
-    log(log_level::info, "not replying on '", *to.topic, "': reply topics may not start with '$'");
-    return;
-  }
-  auto m = std::make_shared<message>();
-  m->topic = *to.topic;
-  m->payload = format_push_reply(outcome);
-  m->qos = 1;
-  m->props.correlation_data = to.correlation_data;
-  m->props.content_type = "application/json";
-  srv.publish(m);
+void reply_with(server& srv, const reply_address& to, const push_outcome& outcome) {
+  send_reply(srv, to, format_push_reply(outcome));
 }
 
-/// One request in flight: the latch over the loops it was handed to.
-class push_job {
- public:
-  /// Holds one of the server's push-job slots until the reply is sent.
-  push_job(server& srv, push_request req, reply_address to, std::size_t parts)
-      : srv_(srv), request_(std::move(req)), to_(std::move(to)), pending_(parts) {}
-  ~push_job() { srv_.release_push_job(); }
-  push_job(const push_job&) = delete;
-  push_job& operator=(const push_job&) = delete;
-
-  const push_request& request() const noexcept { return request_; }
-
-  /// One loop's share is done: `sessions` reached, holding uids `reached`.
-  void part_done(std::size_t sessions, const std::vector<std::string>& reached) {
-    std::lock_guard lock(mutex_);
-    sessions_ += sessions;
-    reached_.insert(reached.begin(), reached.end());
-    if (--pending_ == 0) finish();
-  }
-
-  void finish() {
-    push_outcome out;
-    out.sessions = sessions_;
-    for (const auto& u : request_.uids)
-      if (!reached_.count(u)) out.failed_uids.push_back(u);
-    send_reply(srv_, to_, out);
-  }
-
- private:
-  server& srv_;
-  push_request request_;
-  reply_address to_;
-  std::mutex mutex_;
-  std::size_t pending_;
-  std::size_t sessions_ = 0;
-  std::unordered_set<std::string> reached_;
-};
-
-message_ptr push_message(const push_request& r, channel::session_id origin) {
+message_ptr push_message(const push_request& r, channel::session_id origin,
+                         std::uint16_t origin_frontend) {
   auto m = std::make_shared<message>();
   m->topic = r.topic;
   m->payload = r.payload;
   m->qos = r.qos;
   m->origin = origin;
+  m->origin_frontend = origin_frontend;
   return m;
 }
 
-/// Delivers to (or kicks) the given sessions of one loop; runs on that loop.
-void run_on_loop(event_loop& loop, const std::shared_ptr<push_job>& job, const message_ptr& m,
-                 const std::vector<std::pair<channel::session_id, std::string>>& targets) {
-  std::size_t count = 0;
-  std::vector<std::string> reached;
-  publish_cache cache(clock::now());
-  for (const auto& [id, uid] : targets) {
-    session* s = loop.find_session(id);
-    if (!s) continue;
-    if (job->request().kind == push_kind::kick) {
-      if (auto* c = s->current_connection()) {
-        c->kick(protocol::reason_code::administrative_action, "kicked by $push/kick");
-        ++count;
-        reached.push_back(uid);
-      }
-      continue;
-    }
-    // Offline sessions only count when they queue the message (QoS 1).
-    if (!s->online() && m->qos == 0) continue;
-    if (s->deliver(session_delivery{m, m->qos, false, {}}, cache)) {
-      ++count;
-      reached.push_back(uid);
-    } else {
-      loop.stats().messages_dropped.add();
-    }
+cluster::push_mode mode_of(const push_request& r) {
+  switch (r.kind) {
+    case push_kind::kick: return cluster::push_mode::kick;
+    case push_kind::broadcast:
+      return r.bound_only ? cluster::push_mode::broadcast_bound : cluster::push_mode::broadcast;
+    case push_kind::uids: break;
   }
-  job->part_done(count, reached);
-}
-
-void run_broadcast(event_loop& loop, const std::shared_ptr<push_job>& job, const message_ptr& m) {
-  std::size_t count = 0;
-  publish_cache cache(clock::now());
-  bool bound_only = job->request().bound_only;
-  loop.for_each_session([&](session& s) {
-    if (!s.online() || (bound_only && s.uid.empty())) return;
-    if (s.deliver(session_delivery{m, m->qos, false, {}}, cache)) {
-      ++count;
-    } else {
-      loop.stats().messages_dropped.add();
-    }
-  });
-  job->part_done(count, {});
+  return cluster::push_mode::uids;
 }
 
 }  // namespace
@@ -150,7 +63,7 @@ void handle_push_request(server& srv, const std::string& topic, const std::strin
     bad.error = "unknown push topic '" + topic + "'";
     // The request is refused either way; parsing it only finds its reply_to.
     if (!to.topic) to.topic = parse_push_request(push_kind::uids, payload, lim).reply_to;
-    send_reply(srv, to, bad);
+    reply_with(srv, to, bad);
     return;
   }
   auto parsed = parse_push_request(*kind, payload, lim);
@@ -161,7 +74,7 @@ void handle_push_request(server& srv, const std::string& topic, const std::strin
     bad.error = parsed.error;
     bad.field = parsed.field;
     log(log_level::info, "rejected ", topic, " request: ", parsed.error);
-    send_reply(srv, to, bad);
+    reply_with(srv, to, bad);
     return;
   }
   if (!srv.try_reserve_push_job()) {
@@ -169,35 +82,37 @@ void handle_push_request(server& srv, const std::string& topic, const std::strin
     push_outcome busy;
     busy.ok = false;
     busy.error = "too many push requests in progress (limits.max_push_jobs)";
-    send_reply(srv, to, busy);
+    reply_with(srv, to, busy);
     return;
   }
+  // Holds the push-job slot until the reply is sent, whichever way it ends.
+  class slot {
+   public:
+    explicit slot(server& s) : srv_(s) {}
+    slot(const slot&) = delete;
+    slot& operator=(const slot&) = delete;
+    ~slot() { srv_.release_push_job(); }
+
+   private:
+    server& srv_;
+  };
+  auto held = std::make_shared<slot>(srv);
   push_request req = std::move(*parsed.request);
-  auto m = push_message(req, origin);
-
-  if (req.kind == push_kind::broadcast) {
-    auto job = std::make_shared<push_job>(srv, std::move(req), std::move(to), srv.loop_count());
-    for (unsigned i = 0; i < srv.loop_count(); ++i) {
-      auto& loop = srv.loop(i);
-      asio::post(loop.context(), [&loop, job, m] { run_broadcast(loop, job, m); });
-    }
-    return;
-  }
-
-  // By uid: this frontend's sessions of those uids, grouped by their loop.
-  auto found = srv.channels().local_sessions(req.uids);
-  std::unordered_map<unsigned, std::vector<std::pair<channel::session_id, std::string>>> per_loop;
-  for (auto& [uid, ids] : found)
-    for (auto id : ids) per_loop[event_loop::loop_of(id)].emplace_back(id, uid);
-  auto job = std::make_shared<push_job>(srv, std::move(req), std::move(to), per_loop.size());
-  if (per_loop.empty()) {
-    job->finish();
-    return;
-  }
-  for (auto& [index, targets] : per_loop) {
-    auto& loop = srv.loop(index);
-    asio::post(loop.context(), [&loop, job, m, t = std::move(targets)] { run_on_loop(loop, job, m, t); });
-  }
+  auto m = push_message(req, origin, srv.frontend_index());
+  // Through the channel servers owning the uids (or the topic, for a
+  // broadcast): they know which frontends hold each uid.
+  srv.cluster().frontend().push(mode_of(req), m, std::move(req.uids),
+                                [&srv, held, to = std::move(to)](cluster::push_reply r) {
+                                  push_outcome out;
+                                  out.sessions = r.sessions;
+                                  out.failed_uids = std::move(r.failed);
+                                  out.unreachable_frontends = r.unreachable_frontends;
+                                  if (!r.ok) {
+                                    out.ok = false;
+                                    out.error = "channel server unreachable";
+                                  }
+                                  reply_with(srv, to, out);
+                                });
 }
 
 }  // namespace pummelo::broker

@@ -303,6 +303,11 @@ std::string format_push_reply(const push_outcome& o) {
     w.StartArray();
     for (const auto& uid : o.failed_uids) put_string(uid);
     w.EndArray();
+    // Only when some were: a partial broadcast must not look complete.
+    if (o.unreachable_frontends > 0) {
+      w.Key("unreachable_frontends");
+      w.Uint(o.unreachable_frontends);
+    }
   } else {
     w.Key("error");
     put_string(o.error);

@@ -66,6 +66,7 @@ struct push_outcome {
   std::vector<std::string> failed_uids;
   std::string error;  // when !ok
   std::string field;  // when !ok
+  std::uint32_t unreachable_frontends = 0;  // broadcast: frontends it could not reach
 };
 
 /// {"ok":true,"sessions":N,"failed_uids":[...]} or {"ok":false,"error":"...","field":"..."}; valid

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <vector>
 
+#include "cluster/services.hpp"
 #include "delivery.hpp"
 #include "server.hpp"
 
@@ -34,14 +35,10 @@ void server::route(const message_ptr& m) {
   }
 }
 
-void server::publish(const message_ptr& m) {
-  if (m->retain) {
-    auto r = retained_.store(m);
-    if (r == retained_store::store_result::full) {
-      if (auto* l = event_loop::current()) l->stats().messages_dropped.add();
-    }
-  }
-  route(m);
+void server::publish(const message_ptr& m, cluster::done_fn done) {
+  // Retained messages are stored by each frontend when the channel server
+  // hands them back (cluster::frontend_node::deliver).
+  cluster_->frontend().publish(m, std::move(done));
 }
 
 }  // namespace pummelo::broker

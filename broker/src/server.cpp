@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "cluster/services.hpp"
 #include "connection.hpp"
 #include "session.hpp"
 #include "log.hpp"
@@ -29,8 +30,7 @@ unsigned loops_for(unsigned configured) {
 server::server(config cfg)
     : config_(std::move(cfg)),
       started_at_(clock::now()),
-      retained_(config_.limits.max_retained_messages),
-      channels_(config_.server_id) {
+      retained_(config_.limits.max_retained_messages) {
   codec_limits_.max_packet_size = config_.limits.max_packet_size;
   codec_limits_.max_connect_packet_size = config_.limits.max_connect_packet_size;
   codec_limits_.max_topic_length = config_.limits.max_topic_length;
@@ -39,6 +39,7 @@ server::server(config cfg)
   codec_limits_.max_user_properties = config_.limits.max_user_properties;
   unsigned n = loops_for(config_.threads);
   for (unsigned i = 0; i < n; ++i) loops_.push_back(std::make_unique<event_loop>(*this, i));
+  cluster_ = std::make_unique<cluster::services>(*this, config_);
 }
 
 server::~server() {
@@ -46,6 +47,13 @@ server::~server() {
     l->context().stop();
     l->join();
   }
+  cluster_.reset();
+}
+
+channel_registry& server::channels() noexcept { return cluster_->frontend().registry(); }
+
+std::uint16_t server::frontend_index() const noexcept {
+  return cluster_->topo().self_frontend().value_or(0);
 }
 
 event_loop& server::loop_for_client(const std::string& client_id) noexcept {
@@ -53,13 +61,13 @@ event_loop& server::loop_for_client(const std::string& client_id) noexcept {
 }
 
 bool server::subscribe(const std::string& filter, session& s,
-                       const channel::subscription_options& o) {
+                       const channel::subscription_options& o, cluster::sync_barrier* b) {
   bool is_new;
   {
     std::unique_lock lock(subscriptions_mutex_);
     is_new = subscriptions_.subscribe(filter, s.id(), o);
   }
-  if (is_new) channels_.join(filter, s.member);
+  if (is_new) cluster_->frontend().join(filter, s.member, b);
   return is_new;
 }
 
@@ -69,26 +77,30 @@ bool server::unsubscribe(const std::string& filter, session& s) {
     std::unique_lock lock(subscriptions_mutex_);
     existed = subscriptions_.unsubscribe(filter, s.id());
   }
-  if (existed) channels_.leave(filter, s.member);
+  if (existed) cluster_->frontend().leave(filter, s.member);
   return existed;
 }
 
 void server::bind_session(session& s, const std::string& uid) {
+  auto& fe = cluster_->frontend();
+  s.claim_stamp = fe.claim(s.client_id());
   auto member = channel_registry::member_name(uid, s.client_id());
   if (!s.member.empty() && member == s.member && uid == s.uid) return;
   if (!s.member.empty()) {
     // A resumed session under another uid moves its memberships along.
-    for (const auto& [filter, options] : s.subscriptions()) channels_.leave(filter, s.member);
-    if (!s.uid.empty()) channels_.unbind_uid(s.uid, s.id());
+    for (const auto& [filter, options] : s.subscriptions()) fe.leave(filter, s.member);
+    if (!s.uid.empty()) fe.unbind_uid(s.uid, s.id());
   }
   s.uid = uid;
   s.member = std::move(member);
-  if (!s.uid.empty()) channels_.bind_uid(s.uid, s.id());
-  for (const auto& [filter, options] : s.subscriptions()) channels_.join(filter, s.member);
+  if (!s.uid.empty()) fe.bind_uid(s.uid, s.id());
+  for (const auto& [filter, options] : s.subscriptions()) fe.join(filter, s.member, nullptr);
 }
 
 void server::unbind_session(session& s) {
-  if (!s.uid.empty()) channels_.unbind_uid(s.uid, s.id());
+  auto& fe = cluster_->frontend();
+  if (!s.uid.empty()) fe.unbind_uid(s.uid, s.id());
+  fe.release(s.client_id(), s.claim_stamp);
 }
 
 std::size_t server::subscription_count() const {
@@ -188,8 +200,11 @@ void server::accept_next(std::size_t listener) {
 }
 
 void server::run() {
-  open_listeners();
   auto& ctx0 = loops_[0]->context();
+  // Before the loops run, so a busy RPC port fails the start like a busy
+  // MQTT port does.
+  cluster_->start(ctx0);
+  open_listeners();
   signals_ = std::make_unique<asio::signal_set>(ctx0, SIGTERM, SIGINT);
   std::mutex done_mutex;
   std::condition_variable done_cv;
@@ -221,6 +236,7 @@ void server::shut_down() {
       a.close(ec);
     }
     sys_->stop();
+    cluster_->stop();
     for (auto& t : accept_backoff_) t->cancel();
     signals_->cancel();
   });

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "channel_registry.hpp"
+#include "cluster/ports.hpp"
 #include "config.hpp"
 #include "event_loop.hpp"
 #include "message.hpp"
@@ -26,6 +27,10 @@ namespace pummelo::broker {
 
 class session;
 class sys_publisher;
+namespace cluster {
+class services;
+class sync_barrier;
+}  // namespace cluster
 
 class server {
  public:
@@ -46,15 +51,20 @@ class server {
   /// The loop that owns sessions of this client id.
   event_loop& loop_for_client(const std::string& client_id) noexcept;
 
-  /// Stores `m` if it is retained, then routes it. Any loop thread.
-  void publish(const message_ptr& m);
+  /// Hands `m` to the channel server owning its topic (in this process by
+  /// default), which sends it to every frontend with matching subscribers
+  /// and, when retained, to every frontend to store. Any loop thread.
+  /// `done` (may be empty) is told whether the channel server accepted it.
+  void publish(const message_ptr& m, cluster::done_fn done = {});
 
-  /// Delivers `m` to every matching subscription, from any loop thread.
+  /// Delivers `m` to every matching subscription here, from any loop thread.
   void route(const message_ptr& m);
 
   /// Subscribes `s` in the topic tree and, when new, joins the filter's
-  /// channel. Thread-safe. Returns true when the subscription is new.
-  bool subscribe(const std::string& filter, session& s, const channel::subscription_options& o);
+  /// channel. Thread-safe. Returns true when the subscription is new. `b`
+  /// (may be null) waits for the channel servers to confirm the membership.
+  bool subscribe(const std::string& filter, session& s, const channel::subscription_options& o,
+                 cluster::sync_barrier* b = nullptr);
   /// The reverse; returns false when there was no such subscription.
   bool unsubscribe(const std::string& filter, session& s);
 
@@ -63,7 +73,11 @@ class server {
   void bind_session(session& s, const std::string& uid);
   void unbind_session(session& s);
 
-  channel_registry& channels() noexcept { return channels_; }
+  /// This frontend's channel memberships and sessions by uid.
+  channel_registry& channels() noexcept;
+  cluster::services& cluster() noexcept { return *cluster_; }
+  /// This process's index among the cluster's frontends (0 standalone).
+  std::uint16_t frontend_index() const noexcept;
 
   /// Slots for $push requests being carried out (limits.max_push_jobs).
   bool try_reserve_push_job() noexcept;
@@ -107,10 +121,11 @@ class server {
   mutable std::shared_mutex subscriptions_mutex_;
   channel::topic_tree subscriptions_;
   retained_store retained_;
-  channel_registry channels_;
   std::vector<std::unique_ptr<asio::steady_timer>> accept_backoff_;  // one per listener
   std::unique_ptr<sys_publisher> sys_;
   std::unique_ptr<asio::signal_set> signals_;
+  // After the loops: its links live on loop 0 and go first.
+  std::unique_ptr<cluster::services> cluster_;
 };
 
 }  // namespace pummelo::broker

@@ -72,8 +72,22 @@ class session {
   bool on_pubcomp(std::uint16_t id);
 
   // Incoming QoS 2: true if the id was new (deliver the message).
+  // Inbound QoS 2 ids between PUBLISH and PUBREL. An id is pending until
+  // the channel server accepted the message: a resend meanwhile is not
+  // acknowledged, and a refusal forgets the id so that a resend counts anew.
   bool has_incoming_qos2(std::uint16_t id) const { return incoming_qos2_.count(id) > 0; }
-  bool begin_incoming_qos2(std::uint16_t id) { return incoming_qos2_.insert(id).second; }
+  bool incoming_qos2_pending(std::uint16_t id) const {
+    auto it = incoming_qos2_.find(id);
+    return it != incoming_qos2_.end() && !it->second;
+  }
+  bool begin_incoming_qos2(std::uint16_t id) { return incoming_qos2_.emplace(id, false).second; }
+  void resolve_incoming_qos2(std::uint16_t id, bool accepted) {
+    if (!accepted) {
+      incoming_qos2_.erase(id);
+    } else if (auto it = incoming_qos2_.find(id); it != incoming_qos2_.end()) {
+      it->second = true;
+    }
+  }
   bool end_incoming_qos2(std::uint16_t id) { return incoming_qos2_.erase(id) > 0; }
   std::size_t incoming_qos2_count() const noexcept { return incoming_qos2_.size(); }
 
@@ -86,6 +100,7 @@ class session {
   /// name (see channel_registry::member_name).
   std::string uid;
   std::string member;
+  std::uint64_t claim_stamp = 0;  // cluster: this session's claim on its client id
 
   // Lifetime settings from the last CONNECT (and DISCONNECT for v5).
   std::uint32_t expiry_interval_s = 0;  // 0 = ends with the connection
@@ -113,7 +128,7 @@ class session {
   std::deque<session_delivery> queue_;
   std::size_t queued_bytes_ = 0;
   std::size_t sent_count_ = 0;  // inflight entries with sent == true
-  std::unordered_set<std::uint16_t> incoming_qos2_;
+  std::unordered_map<std::uint16_t, bool> incoming_qos2_;  // id -> accepted
   std::uint16_t last_packet_id_ = 0;
 };
 

@@ -21,6 +21,7 @@ void publish_will(event_loop& loop, protocol::will_message&& w, std::uint64_t or
   m->qos = w.qos;
   m->retain = w.retain;
   m->origin = origin;
+  m->origin_frontend = loop.owner().frontend_index();
   if (w.props.message_expiry_interval)
     m->expires_at = clock::now() + std::chrono::seconds(*w.props.message_expiry_interval);
   m->props = std::move(w.props);

@@ -1,5 +1,7 @@
 #include "sys_publisher.hpp"
 
+#include "cluster/services.hpp"
+
 #include <asio/post.hpp>
 
 #include <chrono>
@@ -63,6 +65,22 @@ void sys_publisher::publish_all() {
   put("$SYS/broker/retained messages/count", std::to_string(server_.retained().size()));
   put("$SYS/broker/channels/count", std::to_string(server_.channels().channel_count()));
   put("$SYS/broker/scheduler/overflow", std::to_string(totals.scheduler_overflow));
+  // Cluster: channel servers reachable from here, the calls they made to
+  // this frontend (one per publish or push that had members here), and the
+  // internal links' traffic (this runs on loop 0, which runs the links).
+  auto& cl = server_.cluster();
+  const auto& fe = cl.frontend().stats();
+  put("$SYS/broker/cluster/channel-servers/connected",
+      std::to_string(cl.frontend().channel_servers_up()));
+  put("$SYS/broker/cluster/push-frames/received",
+      std::to_string(fe.push_frames_received.load(std::memory_order_relaxed)));
+  put("$SYS/broker/cluster/publishes/refused",
+      std::to_string(fe.publishes_refused.load(std::memory_order_relaxed)));
+  auto links = cl.links();
+  put("$SYS/broker/cluster/link/frames/sent", std::to_string(links.frames_sent));
+  put("$SYS/broker/cluster/link/frames/received", std::to_string(links.frames_received));
+  put("$SYS/broker/cluster/link/bytes/sent", std::to_string(links.bytes_sent));
+  put("$SYS/broker/cluster/link/bytes/received", std::to_string(links.bytes_received));
 }
 
 }  // namespace pummelo::broker

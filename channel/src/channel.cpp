@@ -80,6 +80,12 @@ std::vector<std::pair<std::string, std::size_t>> channel::frontends() const {
   return out;
 }
 
+std::vector<std::string> channel::uids_on(std::string_view frontend) const {
+  auto it = groups_.find(frontend);
+  if (it == groups_.end()) return {};
+  return {it->second.begin(), it->second.end()};
+}
+
 void channel::destroy() {
   destroyed_ = true;
   // Swap with empties rather than clear(): clear() keeps the bucket arrays.

@@ -134,3 +134,336 @@ TEST_CASE("a missing file is a clear error") {
   REQUIRE_FALSE(r.value);
   CHECK(r.error.find("cannot read config file '/nonexistent/pummelo.json'") != std::string::npos);
 }
+
+// --- The cluster section and select_server() --------------------------------
+
+namespace {
+const char* const cluster_sample = R"({
+  "server_id": "ignored-in-a-cluster",
+  "cluster": {
+    "frontends": [
+      {"id": "fe-1", "host": "10.0.0.1", "mqtt_port": 3010, "rpc_port": 4010},
+      {"id": "fe-2", "host": "10.0.0.2", "mqtt_port": 3011, "rpc_port": 4011}
+    ],
+    "channel_servers": [
+      {"id": "cs-1", "host": "10.0.0.5", "rpc_port": 4020},
+      {"id": "fe-1", "host": "10.0.0.1", "rpc_port": 4010}
+    ],
+    "gates": [
+      {"id": "gate", "host": "10.0.0.9", "mqtt_port": 3014},
+      {"id": "fe-2", "host": "10.0.0.2", "mqtt_port": 3015}
+    ],
+    "redirect": true,
+    "rpc": {
+      "call_timeout_ms": 2000, "heartbeat_interval_ms": 300, "heartbeat_timeout_ms": 900,
+      "max_queued_requests": 10, "max_queued_bytes": 4096, "max_write_queue_bytes": 65536,
+      "max_frame_size": 2097152, "max_pending_calls": 20, "max_sync_backlog": 30
+    }
+  }
+})";
+
+// A minimal cluster section with `extra` spliced into it.
+std::string cluster_with(const std::string& frontends, const std::string& channel_servers,
+                         const std::string& extra = "") {
+  return R"({"cluster": {"frontends": )" + frontends + R"(, "channel_servers": )" +
+         channel_servers + extra + "}}";
+}
+
+const std::string one_fe = R"([{"id": "f", "mqtt_port": 1, "rpc_port": 2}])";
+const std::string one_cs = R"([{"id": "c", "rpc_port": 3}])";
+
+pummelo::broker::config parsed(const std::string& json) {
+  auto r = parse_config(json);
+  REQUIRE_MESSAGE(r.value, r.error);
+  return *r.value;
+}
+
+bool contains(const std::string& haystack, const std::string& needle) {
+  INFO("'" << haystack << "' should contain '" << needle << "'");
+  CHECK(haystack.find(needle) != std::string::npos);
+  return haystack.find(needle) != std::string::npos;
+}
+}  // namespace
+
+TEST_CASE("cluster: without a cluster section there is none") {
+  auto c = parsed("{}");
+  CHECK_FALSE(c.cluster.has_value());
+  CHECK(c.roles.frontend);
+  CHECK(c.roles.channel);
+  CHECK(c.roles.gate);
+}
+
+TEST_CASE("cluster: a full sample is read") {
+  auto c = parsed(cluster_sample);
+  REQUIRE(c.cluster);
+  const auto& cl = *c.cluster;
+  REQUIRE(cl.frontends.size() == 2);
+  CHECK(cl.frontends[0].id == "fe-1");
+  CHECK(cl.frontends[0].host == "10.0.0.1");
+  CHECK(cl.frontends[0].mqtt_port == 3010);
+  CHECK(cl.frontends[0].rpc_port == 4010);
+  CHECK(cl.frontends[1].id == "fe-2");
+  REQUIRE(cl.channel_servers.size() == 2);
+  CHECK(cl.channel_servers[0].id == "cs-1");
+  CHECK(cl.channel_servers[0].host == "10.0.0.5");
+  CHECK(cl.channel_servers[0].rpc_port == 4020);
+  CHECK(cl.channel_servers[0].mqtt_port == 0);
+  REQUIRE(cl.gates.size() == 2);
+  CHECK(cl.gates[0].id == "gate");
+  CHECK(cl.gates[0].mqtt_port == 3014);
+  CHECK(cl.gates[0].rpc_port == 0);
+  CHECK(cl.redirect);
+  CHECK(cl.rpc.call_timeout_ms == 2000);
+  CHECK(cl.rpc.heartbeat_interval_ms == 300);
+  CHECK(cl.rpc.heartbeat_timeout_ms == 900);
+  CHECK(cl.rpc.max_queued_requests == 10);
+  CHECK(cl.rpc.max_queued_bytes == 4096);
+  CHECK(cl.rpc.max_write_queue_bytes == 65536);
+  CHECK(cl.rpc.max_frame_size == 2097152);
+  CHECK(cl.rpc.max_sync_backlog == 30);
+  CHECK(cl.rpc.max_pending_calls == 20);
+}
+
+TEST_CASE("cluster: defaults of a minimal section") {
+  auto c = parsed(cluster_with(one_fe, one_cs));
+  REQUIRE(c.cluster);
+  CHECK(c.cluster->frontends[0].host == "127.0.0.1");
+  CHECK(c.cluster->gates.empty());
+  CHECK_FALSE(c.cluster->redirect);
+  CHECK(c.cluster->rpc.call_timeout_ms == 5000);
+  CHECK(c.cluster->rpc.heartbeat_interval_ms == 1000);
+  CHECK(c.cluster->rpc.heartbeat_timeout_ms == 5000);
+}
+
+TEST_CASE("cluster: unknown keys are rejected by their full path") {
+  CHECK(error_of(cluster_with(one_fe, one_cs, R"(, "frontend": [])")) ==
+        "unknown key 'cluster.frontend'");
+  CHECK(error_of(cluster_with(R"([{"id": "f", "mqtt_port": 1, "rpc_port": 2, "prot": 3}])", one_cs)) ==
+        "unknown key 'cluster.frontends[0].prot'");
+  CHECK(error_of(cluster_with(one_fe, R"([{"id": "c", "rpc_port": 3}, {"id": "d", "rpc_port": 4, "x": 1}])")) ==
+        "unknown key 'cluster.channel_servers[1].x'");
+  CHECK(error_of(cluster_with(one_fe, one_cs, R"(, "gates": [{"id": "g", "mqtt_port": 5, "hots": "h"}])")) ==
+        "unknown key 'cluster.gates[0].hots'");
+  CHECK(error_of(cluster_with(one_fe, one_cs, R"(, "rpc": {"timeout_ms": 5})")) ==
+        "unknown key 'cluster.rpc.timeout_ms'");
+}
+
+TEST_CASE("cluster: required ports per role") {
+  contains(error_of(cluster_with(R"([{"id": "f", "rpc_port": 2}])", one_cs)),
+           "'cluster.frontends[0].mqtt_port' is required");
+  contains(error_of(cluster_with(R"([{"id": "f", "mqtt_port": 1}])", one_cs)),
+           "'cluster.frontends[0].rpc_port' is required");
+  contains(error_of(cluster_with(one_fe, R"([{"id": "c", "rpc_port": 3}, {"id": "d", "mqtt_port": 9}])")),
+           "'cluster.channel_servers[1].rpc_port' is required");
+  contains(error_of(cluster_with(one_fe, one_cs, R"(, "gates": [{"id": "g", "rpc_port": 5}])")),
+           "'cluster.gates[0].mqtt_port' is required");
+  // A channel server needs no mqtt_port, a gate no rpc_port.
+  CHECK(parse_config(cluster_with(one_fe, one_cs, R"(, "gates": [{"id": "g", "mqtt_port": 5}])")).value);
+  contains(error_of(cluster_with(R"([{"mqtt_port": 1, "rpc_port": 2}])", one_cs)),
+           "'cluster.frontends[0].id' is required");
+  contains(error_of(cluster_with(R"([{"id": "f", "mqtt_port": 0, "rpc_port": 2}])", one_cs)),
+           "'cluster.frontends[0].mqtt_port'");
+  contains(error_of(cluster_with(R"([{"id": "f", "mqtt_port": 1, "rpc_port": 65536}])", one_cs)),
+           "'cluster.frontends[0].rpc_port'");
+}
+
+TEST_CASE("cluster: bad ids, hosts and lists") {
+  contains(error_of(cluster_with(R"([{"id": "", "mqtt_port": 1, "rpc_port": 2}])", one_cs)),
+           "'cluster.frontends[0].id'");
+  contains(error_of(cluster_with(R"([{"id": "$f", "mqtt_port": 1, "rpc_port": 2}])", one_cs)),
+           "'cluster.frontends[0].id'");
+  contains(error_of(cluster_with(R"([{"id": ")" + std::string(129, 'x') +
+                                     R"(", "mqtt_port": 1, "rpc_port": 2}])",
+                                 one_cs)),
+           "'cluster.frontends[0].id'");
+  CHECK(parse_config(cluster_with(R"([{"id": ")" + std::string(128, 'x') +
+                                      R"(", "mqtt_port": 1, "rpc_port": 2}])",
+                                  one_cs))
+            .value);
+  contains(error_of(cluster_with(R"([{"id": "f", "host": "", "mqtt_port": 1, "rpc_port": 2}])", one_cs)),
+           "'cluster.frontends[0].host'");
+  contains(error_of(cluster_with("[]", one_cs)), "'cluster.frontends'");
+  contains(error_of(cluster_with(one_fe, "[]")), "'cluster.channel_servers'");
+  contains(error_of(cluster_with("{}", one_cs)), "'cluster.frontends'");
+  contains(error_of(R"({"cluster": []})"), "'cluster'");
+  contains(error_of(cluster_with(one_fe, one_cs, R"(, "redirect": 1)")), "'cluster.redirect'");
+}
+
+TEST_CASE("cluster: an id twice in one list is rejected") {
+  auto err = error_of(cluster_with(
+      R"([{"id": "f", "mqtt_port": 1, "rpc_port": 2}, {"id": "f", "mqtt_port": 5, "rpc_port": 6}])", one_cs));
+  contains(err, "'cluster.frontends[1].id'");
+  contains(err, "appears twice");
+  contains(error_of(cluster_with(one_fe, R"([{"id": "c", "rpc_port": 3}, {"id": "c", "rpc_port": 3}])")),
+           "'cluster.channel_servers[1].id'");
+}
+
+TEST_CASE("cluster: one server id is one process: one host, one rpc port") {
+  // The same id as frontend and channel server, with two hosts.
+  auto err = error_of(cluster_with(R"([{"id": "x", "host": "10.0.0.1", "mqtt_port": 1, "rpc_port": 2}])",
+                                   R"([{"id": "x", "host": "10.0.0.2", "rpc_port": 2}])"));
+  contains(err, "'x'");
+  contains(err, "two hosts");
+  // Host left to its default on one side only: still two hosts.
+  contains(error_of(cluster_with(R"([{"id": "x", "host": "10.0.0.1", "mqtt_port": 1, "rpc_port": 2}])",
+                                 R"([{"id": "x", "rpc_port": 2}])")),
+           "two hosts");
+  // Frontend and gate with two hosts.
+  contains(error_of(cluster_with(one_fe, one_cs, R"(, "gates": [{"id": "f", "host": "10.9.9.9", "mqtt_port": 1}])")),
+           "two hosts");
+  // Two rpc ports.
+  contains(error_of(cluster_with(R"([{"id": "x", "mqtt_port": 1, "rpc_port": 2}])",
+                                 R"([{"id": "x", "rpc_port": 7}])")),
+           "two rpc ports");
+  // The same host and rpc port is fine.
+  CHECK(parse_config(cluster_with(R"([{"id": "x", "mqtt_port": 1, "rpc_port": 2}])",
+                                  R"([{"id": "x", "rpc_port": 2}])"))
+            .value);
+}
+
+TEST_CASE("cluster: listeners and cluster exclude each other") {
+  auto err = error_of(R"({"listeners": [{"port": 1883}], "cluster": {"frontends": )" + one_fe +
+                      R"(, "channel_servers": )" + one_cs + "}}");
+  contains(err, "'listeners'");
+  contains(err, "'cluster'");
+  // Order in the file does not matter.
+  contains(error_of(R"({"cluster": {"frontends": )" + one_fe + R"(, "channel_servers": )" + one_cs +
+                    R"(}, "listeners": [{"port": 1883}]})"),
+           "'listeners'");
+}
+
+TEST_CASE("cluster: heartbeat timeout must exceed the interval") {
+  contains(error_of(cluster_with(one_fe, one_cs,
+                                 R"(, "rpc": {"heartbeat_interval_ms": 500, "heartbeat_timeout_ms": 500})")),
+           "heartbeat_timeout_ms");
+  contains(error_of(cluster_with(one_fe, one_cs,
+                                 R"(, "rpc": {"heartbeat_interval_ms": 500, "heartbeat_timeout_ms": 400})")),
+           "'cluster.rpc.heartbeat_timeout_ms'");
+  // Against the default timeout (5000).
+  contains(error_of(cluster_with(one_fe, one_cs, R"(, "rpc": {"heartbeat_interval_ms": 5000})")),
+           "heartbeat_timeout_ms");
+  CHECK(parse_config(cluster_with(one_fe, one_cs,
+                                  R"(, "rpc": {"heartbeat_interval_ms": 500, "heartbeat_timeout_ms": 501})"))
+            .value);
+  contains(error_of(cluster_with(one_fe, one_cs, R"(, "rpc": {"call_timeout_ms": 9})")),
+           "'cluster.rpc.call_timeout_ms'");
+  contains(error_of(cluster_with(one_fe, one_cs, R"(, "rpc": {"max_frame_size": 4095})")),
+           "'cluster.rpc.max_frame_size'");
+}
+
+TEST_CASE("select_server: errors leave the config unchanged") {
+  auto c = parsed(cluster_sample);
+  auto err = pummelo::broker::select_server(c, "nobody");
+  contains(err, "'nobody'");
+  CHECK(c.server_id == "ignored-in-a-cluster");
+  CHECK(c.roles.frontend);
+  CHECK(c.roles.channel);
+  CHECK(c.roles.gate);
+
+  err = pummelo::broker::select_server(c, "");
+  CHECK_FALSE(err.empty());
+  contains(err, "--server-id");
+  CHECK(c.server_id == "ignored-in-a-cluster");
+}
+
+TEST_CASE("select_server: roles and listeners of each server") {
+  using pummelo::broker::select_server;
+  SUBCASE("frontend and channel server") {
+    auto c = parsed(cluster_sample);
+    REQUIRE(select_server(c, "fe-1").empty());
+    CHECK(c.server_id == "fe-1");
+    CHECK(c.roles.frontend);
+    CHECK(c.roles.channel);
+    CHECK_FALSE(c.roles.gate);
+    REQUIRE(c.listeners.size() == 1);
+    CHECK(c.listeners[0].host == "10.0.0.1");
+    CHECK(c.listeners[0].port == 3010);
+  }
+  SUBCASE("frontend and gate on a different port: both listen") {
+    auto c = parsed(cluster_sample);
+    REQUIRE(select_server(c, "fe-2").empty());
+    CHECK(c.roles.frontend);
+    CHECK_FALSE(c.roles.channel);
+    CHECK(c.roles.gate);
+    REQUIRE(c.listeners.size() == 2);
+    CHECK(c.listeners[0].host == "10.0.0.2");
+    CHECK(c.listeners[0].port == 3011);
+    CHECK(c.listeners[1].host == "10.0.0.2");
+    CHECK(c.listeners[1].port == 3015);
+  }
+  SUBCASE("frontend and gate on the same port: one listener") {
+    auto c = parsed(cluster_with(one_fe, one_cs, R"(, "gates": [{"id": "f", "mqtt_port": 1}])"));
+    REQUIRE(select_server(c, "f").empty());
+    CHECK(c.roles.frontend);
+    CHECK(c.roles.gate);
+    REQUIRE(c.listeners.size() == 1);
+    CHECK(c.listeners[0].port == 1);
+  }
+  SUBCASE("channel server only: no MQTT listener") {
+    auto c = parsed(cluster_sample);
+    REQUIRE(select_server(c, "cs-1").empty());
+    CHECK_FALSE(c.roles.frontend);
+    CHECK(c.roles.channel);
+    CHECK_FALSE(c.roles.gate);
+    CHECK(c.listeners.empty());
+  }
+  SUBCASE("gate only") {
+    auto c = parsed(cluster_sample);
+    REQUIRE(select_server(c, "gate").empty());
+    CHECK_FALSE(c.roles.frontend);
+    CHECK_FALSE(c.roles.channel);
+    CHECK(c.roles.gate);
+    REQUIRE(c.listeners.size() == 1);
+    CHECK(c.listeners[0].host == "10.0.0.9");
+    CHECK(c.listeners[0].port == 3014);
+  }
+}
+
+TEST_CASE("select_server: without a cluster it only renames the server") {
+  using pummelo::broker::select_server;
+  auto c = parsed(R"({"server_id": "orig", "listeners": [{"port": 1999}]})");
+  CHECK(select_server(c, "").empty());
+  CHECK(c.server_id == "orig");
+  CHECK(select_server(c, "x").empty());
+  CHECK(c.server_id == "x");
+  REQUIRE(c.listeners.size() == 1);
+  CHECK(c.listeners[0].port == 1999);
+  CHECK(c.roles.frontend);
+  CHECK(c.roles.channel);
+  CHECK(c.roles.gate);
+  CHECK_FALSE(c.cluster.has_value());
+}
+
+TEST_CASE("cluster: a host:port is used by one listener of one server") {
+  auto clash = [](const std::string& frontends, const std::string& channel_servers) {
+    auto r = parse_config(cluster_with(frontends, channel_servers));
+    CHECK_FALSE(r.value);
+    return r.error;
+  };
+  // Two servers on one port.
+  contains(clash(R"([{"id": "f", "mqtt_port": 1, "rpc_port": 2}])",
+                 R"([{"id": "c", "rpc_port": 2}])"),
+           "127.0.0.1:2 is used by both f (rpc) and c (rpc)");
+  // One server's MQTT and RPC ports.
+  contains(clash(R"([{"id": "f", "mqtt_port": 5, "rpc_port": 5}])", one_cs), "127.0.0.1:5");
+  // Other hosts may reuse the port number.
+  CHECK(parse_config(cluster_with(R"([{"id": "f", "host": "10.0.0.1", "mqtt_port": 1, "rpc_port": 2}])",
+                                  R"([{"id": "c", "host": "10.0.0.2", "rpc_port": 2}])"))
+            .value);
+  // A frontend that is also the gate shares its MQTT port with it.
+  CHECK(parse_config(cluster_with(one_fe, one_cs,
+                                  R"(, "gates": [{"id": "f", "mqtt_port": 1}])"))
+            .value);
+}
+
+TEST_CASE("cluster: a link frame must hold the largest packet and a membership change") {
+  auto small = parse_config(cluster_with(one_fe, one_cs, R"(, "rpc": {"max_frame_size": 1048576})"));
+  CHECK_FALSE(small.value);
+  contains(small.error, "'cluster.rpc.max_frame_size' must be at least limits.max_packet_size");
+  // 1 MiB packets (the default) + 256 KiB fit exactly.
+  CHECK(parse_config(cluster_with(one_fe, one_cs, R"(, "rpc": {"max_frame_size": 1310720})")).value);
+  // Smaller packets allow smaller frames.
+  CHECK(parse_config(R"({"limits": {"max_packet_size": 4096}, )" +
+                     cluster_with(one_fe, one_cs, R"(, "rpc": {"max_frame_size": 266240})").substr(1))
+            .value);
+}

@@ -411,6 +411,11 @@ TEST_CASE("payload limit applies to decoded bytes: max-1 and max pass, max+1 fai
 
 TEST_CASE("success reply") {
   CHECK(format_push_reply({}) == R"({"ok":true,"sessions":0,"failed_uids":[]})");
+  push_outcome partial;
+  partial.sessions = 3;
+  partial.unreachable_frontends = 2;  // a broadcast that missed two frontends says so
+  CHECK(format_push_reply(partial) ==
+        R"({"ok":true,"sessions":3,"failed_uids":[],"unreachable_frontends":2})");
 
   push_outcome o;
   o.sessions = 12345678901ULL;

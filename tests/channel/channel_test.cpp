@@ -233,3 +233,17 @@ TEST_CASE("a channel can be copied and moved as plain data") {
   channel moved = std::move(copy);
   CHECK(memberships(moved) == strings{"u1@f1", "u2@f1"});
 }
+
+TEST_CASE("uids_on lists one frontend's members only") {
+  channel ch("room/1");
+  ch.add("u1", "f1");
+  ch.add("u2", "f1");
+  ch.add("u1", "f2");
+  auto on_f1 = ch.uids_on("f1");
+  std::sort(on_f1.begin(), on_f1.end());
+  CHECK(on_f1 == std::vector<std::string>{"u1", "u2"});
+  CHECK(ch.uids_on("f2") == std::vector<std::string>{"u1"});
+  CHECK(ch.uids_on("f3").empty());
+  ch.leave("u1", "f2");
+  CHECK(ch.uids_on("f2").empty());
+}

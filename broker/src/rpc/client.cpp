@@ -25,10 +25,14 @@ std::shared_ptr<link> client::make_link() {
     if (auto g = alive.lock()) {
       (**g).backoff_ = (**g).opts_.initial_backoff;
       ++(**g).connections_;
+      if ((**g).state_handler_) (**g).state_handler_(true);
     }
   });
-  l->set_closed_handler([alive](link&) {
-    if (auto g = alive.lock()) (**g).on_link_closed();
+  l->set_closed_handler([alive](link& closed) {
+    auto g = alive.lock();
+    if (!g) return;
+    if (closed.was_established() && (**g).state_handler_) (**g).state_handler_(false);
+    (**g).on_link_closed();
   });
   return l;
 }

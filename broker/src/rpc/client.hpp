@@ -46,6 +46,9 @@ class client {
 
   /// Handler for requests the peer sends us; applies from the next link on.
   void set_request_handler(request_handler h) { handler_ = std::move(h); }
+  /// Told true after each handshake and false when an established link
+  /// closes; runs on the loop. Set before start().
+  void set_state_handler(std::function<void(bool up)> h) { state_handler_ = std::move(h); }
   /// Starts connecting. Idempotent.
   void start();
   /// Closes the current link (its pending calls get error) and stops
@@ -74,6 +77,7 @@ class client {
   std::uint16_t port_;
   client_options opts_;
   request_handler handler_;
+  std::function<void(bool)> state_handler_;
   asio::steady_timer backoff_timer_;
   std::chrono::milliseconds backoff_;
   std::shared_ptr<link> link_;

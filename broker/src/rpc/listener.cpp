@@ -48,6 +48,7 @@ void listener::accept_next() {
       if (self.link_handler_) self.link_handler_(l);
       l->set_closed_handler([alive](link& closed_link) {
         if (auto g = alive.lock()) {
+          if ((**g).closed_handler_) (**g).closed_handler_(closed_link);
           (**g).links_.erase(&closed_link);
         }
       });

@@ -37,6 +37,8 @@ class listener {
   void set_link_handler(std::function<void(const std::shared_ptr<link>&)> h) {
     link_handler_ = std::move(h);
   }
+  /// Called when an accepted link closes (after its pending calls failed).
+  void set_closed_handler(std::function<void(link&)> h) { closed_handler_ = std::move(h); }
   /// Stops accepting and closes every link. Idempotent.
   void stop();
 
@@ -50,6 +52,7 @@ class listener {
   link_options opts_;
   request_handler handler_;
   std::function<void(const std::shared_ptr<link>&)> link_handler_;
+  std::function<void(link&)> closed_handler_;
   asio::ip::tcp::acceptor acceptor_;
   std::uint16_t port_ = 0;
   asio::steady_timer retry_timer_;  // accept errors (EMFILE) retry after a pause

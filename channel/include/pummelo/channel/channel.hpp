@@ -61,6 +61,9 @@ class channel {
   std::size_t size() const noexcept { return size_; }
   bool empty() const noexcept { return size_ == 0; }
 
+  /// The uids this channel holds on `frontend` (O(those uids)).
+  std::vector<std::string> uids_on(std::string_view frontend) const;
+
   /// The frontends holding members, with their member counts.
   std::vector<std::pair<std::string, std::size_t>> frontends() const;
 
