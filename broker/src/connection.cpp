@@ -77,6 +77,7 @@ void connection::on_readable() {
     process_input(std::span<const std::uint8_t>(buf.data(), n));
     // Closed, or migrated to another loop (the old object is then closed too).
     if (state_ != state::awaiting_connect && state_ != state::active) return;
+    if (registering_) return;  // finish_connect() reads on
     if (n < buf.size()) break;
   }
   start_read();
@@ -97,8 +98,12 @@ void connection::process_input(std::span<const std::uint8_t> bytes) {
       // CONNECT may move us to another loop: hand over the unread rest.
       std::vector<std::uint8_t> rest(bytes.begin(), bytes.end());
       on_connect(std::move(cp), rest);
-      if (state_ == state::active && loop_ == event_loop::current() && !rest.empty())
-        process_input(rest);
+      if (state_ != state::active || loop_ != event_loop::current()) return;
+      if (registering_) {
+        held_input_ = std::move(rest);  // until the CONNACK (finish_connect)
+        return;
+      }
+      if (!rest.empty()) process_input(rest);
       return;
     }
     handle_packet(std::move(p));
@@ -137,7 +142,8 @@ void connection::arm_timer() {
 void connection::on_timer() {
   if (state_ == state::awaiting_connect) {
     if (clock::now() >= connect_deadline_) {
-      close(protocol::reason_code::maximum_connect_time, "no CONNECT within timeouts.connect_timeout_ms", false);
+      close(protocol::reason_code::maximum_connect_time,
+            "no CONNECT within timeouts.connect_timeout_ms", false);
       return;
     }
   } else if (state_ == state::active) {

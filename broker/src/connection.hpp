@@ -108,6 +108,9 @@ class connection : public std::enable_shared_from_this<connection> {
   void on_pubcomp(const protocol::pubcomp_packet& p);
   bool resolve_topic_alias(protocol::publish_packet& p);
 
+  // connection_connect.cpp: the CONNACK once the channel servers registered
+  void finish_connect(const protocol::connack_packet& ack);
+
   // connection_subscribe.cpp
   void on_subscribe(protocol::subscribe_packet&& p);
   void on_unsubscribe(const protocol::unsubscribe_packet& p);
@@ -153,6 +156,11 @@ class connection : public std::enable_shared_from_this<connection> {
   std::unique_ptr<asio::steady_timer> flush_timer_;  // made on first use
   bool counted_ = true;  // holds a slot in server's connection count
   bool assigned_client_id_ = false;
+  // Between an accepted CONNECT and its CONNACK (waiting for the channel
+  // servers): input is held, not read or handled.
+  bool registering_ = false;
+  bool in_accept_ = false;
+  std::vector<std::uint8_t> held_input_;
   bool taken_over_ = false;  // closed because the client id connected again
   bool overflowed_ = false;   // write queue hit its limit; a close is posted
   bool connect_expiry_zero_ = false;  // v5 CONNECT asked for no session expiry

@@ -1,14 +1,15 @@
 // CONNECT handling: validation and CONNACK codes, client id assignment, the
 // move to the client id's loop, session takeover and resumption; DISCONNECT.
-#include <asio/post.hpp>
 #include <unistd.h>
 
 #include <algorithm>
+#include <asio/post.hpp>
 #include <random>
 
+#include "cluster/sync_barrier.hpp"
 #include "connection.hpp"
-#include "gate_api.hpp"
 #include "event_loop.hpp"
+#include "gate_api.hpp"
 #include "log.hpp"
 #include "server.hpp"
 #include "session.hpp"
@@ -71,8 +72,8 @@ void connection::on_connect(protocol::connect_packet&& p, std::vector<std::uint8
     // (Not for a client id we just made up: it would change on every try.)
     // A cluster with redirect on sends a device to the frontend the gate
     // would have named (MQTT 5 only: 3.1.1 has no way to say where).
-    std::string uid = server_.cfg().uid_from == uid_source::client_id ? p.client_id
-                                                                      : p.username.value_or("");
+    std::string uid =
+        server_.cfg().uid_from == uid_source::client_id ? p.client_id : p.username.value_or("");
     if (auto where = redirect_for(server_, uid)) {
       refuse_connect(rc::use_another_server, "redirected to " + *where, *where);
       return;
@@ -94,33 +95,34 @@ void connection::migrate(event_loop& target, protocol::connect_packet&& p,
   timer_.cancel();
   auto fd = socket_.release(ec);
   if (ec) {
-    close(protocol::reason_code::unspecified_error, "cannot hand over socket: " + ec.message(), false);
+    close(protocol::reason_code::unspecified_error, "cannot hand over socket: " + ec.message(),
+          false);
     return;
   }
   state_ = state::closed;
   counted_ = false;  // the connection slot moves with the socket
   auto self = shared_from_this();
   loop_->remove_connection(self);
-  asio::post(target.context(), [&target, self, fd, family, p = std::move(p),
-                                rest = std::move(rest)]() mutable {
-    asio::ip::tcp::socket sock(target.context());
-    std::error_code assign_ec;
-    sock.assign(family, fd, assign_ec);
-    if (assign_ec) {
-      ::close(fd);
-      target.owner().release_connection();
-      log(log_level::warning, "client ", p.client_id, ": cannot move connection: ",
-          assign_ec.message());
-      return;
-    }
-    auto c = std::make_shared<connection>(target, std::move(sock));
-    c->decoder_ = std::move(self->decoder_);
-    c->peer_ = self->peer_;
-    c->last_activity_ = self->last_activity_;
-    c->assigned_client_id_ = self->assigned_client_id_;
-    target.add_connection(c);
-    c->resume_migrated(std::move(p), std::move(rest));
-  });
+  asio::post(target.context(),
+             [&target, self, fd, family, p = std::move(p), rest = std::move(rest)]() mutable {
+               asio::ip::tcp::socket sock(target.context());
+               std::error_code assign_ec;
+               sock.assign(family, fd, assign_ec);
+               if (assign_ec) {
+                 ::close(fd);
+                 target.owner().release_connection();
+                 log(log_level::warning, "client ", p.client_id,
+                     ": cannot move connection: ", assign_ec.message());
+                 return;
+               }
+               auto c = std::make_shared<connection>(target, std::move(sock));
+               c->decoder_ = std::move(self->decoder_);
+               c->peer_ = self->peer_;
+               c->last_activity_ = self->last_activity_;
+               c->assigned_client_id_ = self->assigned_client_id_;
+               target.add_connection(c);
+               c->resume_migrated(std::move(p), std::move(rest));
+             });
 }
 
 void connection::resume_migrated(protocol::connect_packet&& p, std::vector<std::uint8_t> rest) {
@@ -130,6 +132,10 @@ void connection::resume_migrated(protocol::connect_packet&& p, std::vector<std::
   version_ = p.protocol_version;
   accept_connect(std::move(p));
   if (state_ != state::active) return;
+  if (registering_) {
+    held_input_ = std::move(rest);  // finish_connect() goes on from there
+    return;
+  }
   if (!rest.empty()) process_input(rest);
   if (state_ == state::active) start_read();
 }
@@ -161,9 +167,9 @@ void connection::accept_connect(protocol::connect_packet&& p) {
 
   session* s = loop_->find_session(p.client_id);
   if (!s && !server_.try_reserve_session()) {
-    refuse_connect(v5 ? protocol::reason_code::quota_exceeded
-                      : protocol::reason_code::server_unavailable,
-                   "limits.max_sessions reached");
+    refuse_connect(
+        v5 ? protocol::reason_code::quota_exceeded : protocol::reason_code::server_unavailable,
+        "limits.max_sessions reached");
     return;
   }
   if (s) {
@@ -173,9 +179,9 @@ void connection::accept_connect(protocol::connect_packet&& p) {
       end_session(*loop_, *s);  // releases its slot...
       s = nullptr;
       if (!server_.try_reserve_session()) {  // ...which the new one takes
-        refuse_connect(v5 ? protocol::reason_code::quota_exceeded
-                          : protocol::reason_code::server_unavailable,
-                       "limits.max_sessions reached");
+        refuse_connect(
+            v5 ? protocol::reason_code::quota_exceeded : protocol::reason_code::server_unavailable,
+            "limits.max_sessions reached");
         return;
       }
     } else {
@@ -186,11 +192,14 @@ void connection::accept_connect(protocol::connect_packet&& p) {
   s->expiry_interval_s = expiry;
   s->version = version_;
   const auto& cfg = server_.cfg();
-  std::string uid =
-      cfg.uid_from == uid_source::client_id ? p.client_id : p.username.value_or("");
+  std::string uid = cfg.uid_from == uid_source::client_id ? p.client_id : p.username.value_or("");
   // "$client/..." names unbound sessions in channels; such a uid stays unbound.
   if (uid.rfind("$client/", 0) == 0) uid.clear();
-  server_.bind_session(*s, uid);
+  // CONNACK waits until the channel servers know the session's uid (and,
+  // for a resumed session, its memberships), so that a push by uid from
+  // any frontend right after it reaches this session.
+  auto barrier = std::make_shared<cluster::sync_barrier>();
+  server_.bind_session(*s, uid, barrier.get());
   session_ = s;
   state_ = state::active;
 
@@ -204,12 +213,37 @@ void connection::accept_connect(protocol::connect_packet&& p) {
     ack.props.subscription_identifier_available = 1;
     ack.props.shared_subscription_available = 1;
   }
+  registering_ = true;
+  in_accept_ = true;
+  barrier->arm([self = shared_from_this(), ack = std::move(ack)] {
+    event_loop* loop = self->loop_;
+    if (event_loop::current() == loop) {
+      self->finish_connect(ack);
+    } else {
+      asio::post(loop->context(), [self, ack] { self->finish_connect(ack); });
+    }
+  });
+  in_accept_ = false;
+}
+
+void connection::finish_connect(const protocol::connack_packet& ack) {
+  // Inline (nothing to wait for): the caller goes on reading as usual.
+  bool deferred = !in_accept_;
+  registering_ = false;
+  if (state_ != state::active || !session_) return;
   send(ack);
-  log(log_level::debug, "client ", p.client_id, " ", peer_, " connected (MQTT ",
+  log(log_level::debug, "client ", session_->client_id(), " ", peer_, " connected (MQTT ",
       static_cast<int>(version_), ", keep-alive ", keep_alive_s_, " s, session ",
       ack.session_present ? "resumed" : "new", ")");
-  s->attach(*this);
-  if (state_ == state::active) arm_timer();
+  session_->attach(*this);
+  if (state_ != state::active) return;
+  arm_timer();
+  if (!deferred) return;
+  // Packets the client sent right after CONNECT waited for the CONNACK.
+  auto held = std::move(held_input_);
+  held_input_.clear();
+  if (!held.empty()) process_input(held);
+  if (state_ == state::active) start_read();
 }
 
 void connection::on_disconnect(const protocol::disconnect_packet& p) {

@@ -81,7 +81,7 @@ bool server::unsubscribe(const std::string& filter, session& s) {
   return existed;
 }
 
-void server::bind_session(session& s, const std::string& uid) {
+void server::bind_session(session& s, const std::string& uid, cluster::sync_barrier* b) {
   auto& fe = cluster_->frontend();
   s.claim_stamp = fe.claim(s.client_id());
   auto member = channel_registry::member_name(uid, s.client_id());
@@ -93,8 +93,8 @@ void server::bind_session(session& s, const std::string& uid) {
   }
   s.uid = uid;
   s.member = std::move(member);
-  if (!s.uid.empty()) fe.bind_uid(s.uid, s.id());
-  for (const auto& [filter, options] : s.subscriptions()) fe.join(filter, s.member, nullptr);
+  if (!s.uid.empty()) fe.bind_uid(s.uid, s.id(), b);
+  for (const auto& [filter, options] : s.subscriptions()) fe.join(filter, s.member, b);
 }
 
 void server::unbind_session(session& s) {

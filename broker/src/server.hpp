@@ -70,7 +70,7 @@ class server {
 
   /// Sets the session's uid and member name and binds it in the directory
   /// (rebinding channel memberships when a resumed session changes uid).
-  void bind_session(session& s, const std::string& uid);
+  void bind_session(session& s, const std::string& uid, cluster::sync_barrier* b = nullptr);
   void unbind_session(session& s);
 
   /// This frontend's channel memberships and sessions by uid.

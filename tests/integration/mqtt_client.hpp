@@ -52,8 +52,8 @@ class mqtt_client {
   mqtt_client& operator=(const mqtt_client&) = delete;
 
   // Connects and returns the CONNACK data. Throws mqtt::exception when the
-  // broker refuses (get_reason_code() has the code) and std::runtime_error on
-  // timeout.
+  // broker refuses (Paho 1.2 puts the CONNACK code in get_return_code();
+  // get_reason_code() is 0) and std::runtime_error on timeout.
   mqtt::connect_response connect(const connect_opts& o = {});
   // Clean DISCONNECT (v5: with the given reason code and properties).
   void disconnect(int reason = 0, const mqtt::properties& props = {});

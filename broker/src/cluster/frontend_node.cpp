@@ -111,10 +111,10 @@ void frontend_node::leave(const std::string& filter, const std::string& member) 
   for (auto cs : topo_.holders(filter)) emit(cs, {op_kind::leave, filter, member}, nullptr);
 }
 
-void frontend_node::bind_uid(const std::string& uid, channel::session_id s) {
+void frontend_node::bind_uid(const std::string& uid, channel::session_id s, sync_barrier* b) {
   std::lock_guard lock(mutex_);
   if (registry_.bind_uid(uid, s) && topo_.self_frontend())
-    emit(topo_.owner(uid), {op_kind::bind_uid, uid, {}}, nullptr);
+    emit(topo_.owner(uid), {op_kind::bind_uid, uid, {}}, b);
 }
 
 void frontend_node::unbind_uid(const std::string& uid, channel::session_id s) {

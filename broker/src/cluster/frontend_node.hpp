@@ -47,7 +47,7 @@ class frontend_node {
   // channel servers to confirm a new membership.
   void join(const std::string& filter, const std::string& member, sync_barrier* b);
   void leave(const std::string& filter, const std::string& member);
-  void bind_uid(const std::string& uid, channel::session_id s);
+  void bind_uid(const std::string& uid, channel::session_id s, sync_barrier* b = nullptr);
   void unbind_uid(const std::string& uid, channel::session_id s);
   /// A session of `client_id` lives here now: a session with that id on
   /// another frontend is taken over. Only reported with several frontends.

@@ -161,10 +161,10 @@ void expect_silence(const std::vector<mqtt_client*>& clients, ms d = 500ms);
 void expect_exactly_one(const std::vector<mqtt_client*>& clients, const std::string& topic,
                         const std::string& payload, int qos, ms settle = 300ms);
 
-// CONNACK does not wait until the channel servers know a new session's uid,
-// so a push sent right after it may miss the uid (the case "CONNACK on one
-// frontend covers a push by uid..." asserts that ordering by itself). Other
-// cases call this first: it pushes to `uids` on topic "probe/bound" until
+// CONNACK waits until the channel servers know a new session's uid (the
+// case "a uid connected on one frontend is reachable..." asserts that).
+// Cases that are about something else call this first, so that a failure of
+// that guarantee shows in its own case only: it pushes to `uids` on topic "probe/bound" until
 // none fails (within `timeout`), then lets every one of `devices` (sessions
 // of those uids) consume the probe pushes it got.
 void wait_uids_bound(cluster_push_requester& req, const strings& uids,

@@ -169,10 +169,9 @@ TEST_CASE("cluster: $push/broadcast reaches every online session on every fronte
   check_clean_stop(c);
 }
 
-// README ("Not yet"): CONNACK does not wait for the uid to be registered
-// with its channel server, so a push right after it may report the uid
-// failed. Asserted: the uid is reachable moments later. The immediate
-// failures are only a warning (WARN); make it a CHECK once CONNACK waits.
+// CONNACK waits until the uid's channel server registered the session, so a
+// push from another frontend right after it reaches the device, also after
+// a frontend restart.
 TEST_CASE("cluster: a uid connected on one frontend is reachable by push from another") {
   cluster_process c;
   const std::string f1 = "frontend-1", f2 = "frontend-2";
@@ -223,7 +222,7 @@ TEST_CASE("cluster: a uid connected on one frontend is reachable by push from an
   INFO(failed, " of ", rounds, " pushes right after CONNACK failed (", failed_after_restart,
        " after the restart of frontend-1); ", late, " of those uids were reachable a moment later;",
        " failed rounds:", failed_rounds);
-  CHECK(late == failed);  // never lost, at worst a moment late
-  WARN(failed == 0);      // right after CONNACK: not guaranteed yet (see above)
+  CHECK(late == failed);  // never lost
+  CHECK(failed == 0);     // ...nor late
   check_clean_stop(c);
 }

@@ -187,3 +187,47 @@ TEST_CASE("cluster: a client id connecting on another frontend takes the session
   CHECK_FALSE(hop3->connection_lost());
   check_clean_stop(c);
 }
+
+TEST_CASE("cluster: retained messages and wills cross frontends") {
+  cluster_process c;
+  const std::string f1 = "frontend-1", f2 = "frontend-2";
+  // Retained on f1, before anyone subscribes: every frontend keeps it, so a
+  // later subscriber on f2 (and one on f1) gets it on subscribe.
+  const std::string topic = "status/" + unique_id("dev");
+  auto pub = connect_to(c, f1, unique_id("pub"), mqtt_v5);
+  pub->publish(topic, "online", 1, true);
+  for (const std::string& server : {f2, f1}) {
+    INFO("late subscriber on ", server);
+    auto late = connect_to(c, server, unique_id("late"), mqtt_v311);
+    late->subscribe(topic, 1);
+    auto m = late->wait_message_on(topic, 3s);
+    REQUIRE(m);
+    CHECK((*m)->get_payload_str() == "online");
+    CHECK((*m)->is_retained());
+  }
+  // An empty retained message clears it everywhere.
+  pub->publish(topic, "", 1, true);
+  auto cleared = connect_to(c, f2, unique_id("cleared"), mqtt_v5);
+  cleared->subscribe(topic, 1);
+  CHECK(cleared->expect_no_message(700ms));
+
+  // A will published on f2 (its device is kicked, which is no clean
+  // DISCONNECT) reaches a watcher on f1.
+  const std::string will_topic = "wills/" + unique_id("w");
+  auto watcher = connect_to(c, f1, unique_id("watcher"), mqtt_v5);
+  watcher->subscribe(will_topic, 1);
+  const std::string uid = unique_id("willer");
+  auto o = user_opts(uid);
+  o.will = mqtt::will_options(will_topic, std::string("gone"), 1, false);
+  auto dev = connect_to(c, f2, unique_id("dev"), mqtt_v311, o);
+  cluster_push_requester req(c.uri(f1), mqtt_v5);
+  wait_uids_bound(req, {uid}, {dev.get()});
+  auto r = req.request("$push/kick", kick_request({uid}));
+  REQUIRE(r);
+  CHECK(r->sessions == 1);
+  CHECK(dev->wait_connection_lost(3s));
+  auto will = watcher->wait_message_on(will_topic, 3s);
+  REQUIRE(will);
+  CHECK((*will)->get_payload_str() == "gone");
+  check_clean_stop(c);
+}
