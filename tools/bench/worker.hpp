@@ -1,0 +1,38 @@
+// Worker processes: a process may hold at most 20,000 files, so the clients
+// are spread over forked workers. Each reports over a pipe in a line format:
+//   "R <connected> <refused> <failed> <timed_out> <first_ns> <last_ns> <histogram>\n"
+//     once its connect phase is over, then, after the parent's release,
+//   "D <dropped>\n"
+// The parent releases the workers (closes the sessions) by closing a second pipe.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "conn_scenario.hpp"
+
+namespace pummelo::bench {
+
+struct worker_proc {
+  pid_t pid = -1;
+  int report_fd = -1;   // parent reads
+  int release_fd = -1;  // parent closes to release
+  std::string buffer;   // partial line
+  bool reported = false, finished = false;
+};
+
+/// Forks opt.workers workers running the conn scenario on an even share of
+/// the clients. Throws std::runtime_error if a fork or pipe fails.
+std::vector<worker_proc> spawn_conn_workers(const conn_options& opt, steady::time_point deadline);
+
+/// Waits (until `until`) for every worker's "R" line; sums them into `total`.
+/// Returns false if some worker did not report in time or reported garbage.
+bool collect_reports(std::vector<worker_proc>& ws, conn_result& total, steady::time_point until);
+
+/// Releases the workers, adds their "D" lines to `total`, reaps them; kills
+/// any worker still alive at `until`. Returns false if any worker failed.
+bool release_workers(std::vector<worker_proc>& ws, conn_result& total, steady::time_point until);
+
+}  // namespace pummelo::bench
