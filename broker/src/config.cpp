@@ -102,11 +102,8 @@ void read_listeners(const rapidjson::Value& v, const std::string& key, config& c
   }
 }
 
-constexpr std::size_t max_cluster_servers = 4096;
-
 void read_servers(const rapidjson::Value& v, const std::string& key,
                   std::vector<cluster_server>& out, bool needs_mqtt, bool needs_rpc) {
-  // Server indexes are 16-bit on the wire.
   if (!v.IsArray() || v.Size() > max_cluster_servers)
     throw config_error("'" + key + "' must be an array of at most " +
                        std::to_string(max_cluster_servers) + " servers");

@@ -3,6 +3,7 @@
 // and out-of-range values with a message naming the key.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -48,6 +49,9 @@ struct scheduler_config {
   std::uint32_t flush_interval_ms = 20;        // buffer: pending pushes leave together
   std::uint32_t max_buffered_messages = 1000;  // buffer: QoS 0 PUBLISHes waiting per connection
 };
+
+/// Servers per role list at most (indexes are 16-bit on the wire).
+inline constexpr std::size_t max_cluster_servers = 4096;
 
 /// One server of a cluster (pomelo's servers.json entry).
 struct cluster_server {

@@ -1,13 +1,11 @@
 #include "sys_publisher.hpp"
 
-#include "cluster/services.hpp"
-
 #include <asio/post.hpp>
-
 #include <chrono>
 #include <memory>
 #include <string>
 
+#include "cluster/services.hpp"
 #include "event_loop.hpp"
 #include "server.hpp"
 #include "version.hpp"
@@ -24,7 +22,9 @@ sys_publisher::sys_publisher(server& s, event_loop& loop)
   });
 }
 
-void sys_publisher::stop() { timer_.cancel(); }
+void sys_publisher::stop() {
+  timer_.cancel();
+}
 
 void sys_publisher::schedule() {
   timer_.expires_after(std::chrono::seconds(server_.cfg().sys_interval_s));
@@ -72,10 +72,23 @@ void sys_publisher::publish_all() {
   const auto& fe = cl.frontend().stats();
   put("$SYS/broker/cluster/channel-servers/connected",
       std::to_string(cl.frontend().channel_servers_up()));
-  put("$SYS/broker/cluster/push-frames/received",
-      std::to_string(fe.push_frames_received.load(std::memory_order_relaxed)));
+  put("$SYS/broker/cluster/push-frames/received", std::to_string(totals.push_frames_received));
   put("$SYS/broker/cluster/publishes/refused",
       std::to_string(fe.publishes_refused.load(std::memory_order_relaxed)));
+  if (const auto* cs = cl.channel()) {
+    // The channel server in this process (standalone, or a combined server).
+    const auto& s = cs->stats();
+    put("$SYS/broker/cluster/channel-server/deliver-calls",
+        std::to_string(s.deliver_calls.load(std::memory_order_relaxed)));
+    put("$SYS/broker/cluster/channel-server/push-calls",
+        std::to_string(s.push_calls.load(std::memory_order_relaxed)));
+    put("$SYS/broker/cluster/channel-server/frontend-calls-failed",
+        std::to_string(s.frontend_calls_failed.load(std::memory_order_relaxed)));
+    put("$SYS/broker/cluster/channel-server/frontends-dropped",
+        std::to_string(s.frontends_dropped.load(std::memory_order_relaxed)));
+    put("$SYS/broker/cluster/channel-server/channels", std::to_string(cs->channel_count()));
+    put("$SYS/broker/cluster/channel-server/uids", std::to_string(cs->uid_count()));
+  }
   auto links = cl.links();
   put("$SYS/broker/cluster/link/frames/sent", std::to_string(links.frames_sent));
   put("$SYS/broker/cluster/link/frames/received", std::to_string(links.frames_received));

@@ -49,9 +49,9 @@ struct uids_call {
 // callback when `hold` is set).
 class fake_frontend final : public frontend_port {
  public:
-  void deliver(const message_ptr& m, std::uint8_t flags) override {
-    delivered.push_back(m);
-    flags_seen.push_back(flags);
+  void deliver(const deliver_call& call) override {
+    delivered.push_back(call.msg);
+    flags_seen.push_back(call.flags);
   }
   void deliver_uids(push_mode mode, const message_ptr& m, std::vector<std::string> uids,
                     push_done done) override {

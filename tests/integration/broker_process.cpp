@@ -202,12 +202,15 @@ void broker_process::spawn() {
                               ? env_or("PUMMELO_BIN", "")
                               : env_or("MOSQUITTO_BIN", "/usr/sbin/mosquitto");
   if (bin.empty()) throw std::runtime_error("PUMMELO_BIN is not set");
-  std::vector<std::string> args{bin, kind_ == broker_kind::pummelo ? "--config" : "-c",
-                                config_.string()};
+  pid_ = spawn_logged({bin, kind_ == broker_kind::pummelo ? "--config" : "-c", config_.string()},
+                      log_);
+}
+
+pid_t spawn_logged(std::vector<std::string> args, const std::filesystem::path& log) {
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
-  const std::string log_path = log_.string();
+  const std::string log_path = log.string();
 
   const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
@@ -227,7 +230,7 @@ void broker_process::spawn() {
     ::execv(argv[0], argv.data());
     ::_exit(127);
   }
-  pid_ = pid;
+  return pid;
 }
 
 void broker_process::wait_until_listening() {

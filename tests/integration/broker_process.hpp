@@ -76,6 +76,11 @@ class broker_process {
   std::filesystem::path log_;
 };
 
+// Starts args[0] with args, stdout and stderr appended to `log`, stdin from
+// /dev/null, and SIGKILL if the test process dies. Returns its pid; throws
+// std::runtime_error when fork fails.
+pid_t spawn_logged(std::vector<std::string> args, const std::filesystem::path& log);
+
 // Binds 127.0.0.1:0, reads the port the kernel chose and closes the socket.
 std::uint16_t pick_free_port();
 

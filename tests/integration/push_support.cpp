@@ -88,8 +88,10 @@ connect_opts as_user(const std::string& user, connect_opts o) {
 }
 
 push_requester::push_requester(const broker_process& b, int version, connect_opts o)
-    : client_(b.uri(), unique_id("push-req"), version),
-      reply_topic_("reply/" + unique_id("push")) {
+    : push_requester(b.uri(), version, std::move(o)) {}
+
+push_requester::push_requester(const std::string& uri, int version, connect_opts o)
+    : client_(uri, unique_id("push-req"), version), reply_topic_("reply/" + unique_id("push")) {
   client_.connect(o);
   client_.subscribe(reply_topic_, 1);
 }
@@ -115,6 +117,11 @@ std::optional<push_reply> push_requester::request(const std::string& api, const 
     if ((*m)->get_topic() != reply_topic_) {
       others_.push_back(*m);
       continue;
+    }
+    if (client_.version() >= mqtt_v5) {
+      // A late reply to an earlier (timed-out) request is skipped.
+      auto c = string_prop((*m)->get_properties(), mqtt::property::CORRELATION_DATA);
+      if (c && *c != correlation_) continue;
     }
     push_reply r = parse_push_reply((*m)->get_payload_str());
     r.msg = *m;

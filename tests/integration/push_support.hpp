@@ -58,6 +58,8 @@ connect_opts as_user(const std::string& user, connect_opts o = {});
 class push_requester {
  public:
   push_requester(const broker_process& b, int version, connect_opts o = {});
+  // Any broker by URI (a cluster's frontend, say).
+  push_requester(const std::string& uri, int version, connect_opts o = {});
 
   // Publishes `json` on `api` (e.g. "$push/uids") at `qos` and waits for the
   // result. nullopt when no reply arrives in time. Non-reply messages that

@@ -81,6 +81,32 @@ TEST_CASE("push: $SYS/broker/channels/count follows channel joins and leaves") {
   }
 }
 
+TEST_CASE("push: the in-process channel server makes one deliver call per matching publish") {
+  if (!push_api_available()) return;  // pummelo-only $SYS topics
+  auto b = start_broker();              // sys interval 1 s
+  const std::string calls = "$SYS/broker/cluster/channel-server/deliver-calls";
+  const std::string topic = unique_id("fan") + "/t";
+  std::vector<std::unique_ptr<mqtt_client>> subs;
+  for (int i = 0; i < 3; ++i) {
+    subs.push_back(connect_client(*b, unique_id("fan-s"), mqtt_v311));
+    subs.back()->subscribe(topic, 0);
+  }
+  mqtt_client obs(b->uri(), unique_id("obs"), mqtt_v5);
+  obs.connect();
+  obs.subscribe(calls, 0);
+  const long before = to_long(wait_sys(obs, calls, [](const std::string& v) { return !v.empty(); }));
+  REQUIRE(before >= 0);
+  auto pub = connect_client(*b, unique_id("fan-p"), mqtt_v311);
+  for (int i = 0; i < 5; ++i) pub->publish(topic, "m", 1);
+  for (int i = 0; i < 2; ++i) pub->publish(unique_id("nobody") + "/t", "m", 1);  // no member
+  for (auto& s : subs) CHECK(s->wait_messages(5, 5s).size() == 5);
+  // Three members, one frontend: one call per publish that had members.
+  const std::string want = std::to_string(before + 5);
+  CHECK(wait_value(obs, calls, want) == want);
+  obs.clear_messages();
+  CHECK(wait_sys(obs, calls, [](const std::string&) { return true; }) == want);
+}
+
 TEST_CASE("push: buffer scheduler delivers everything in order") {
   if (!push_api_available()) return;  // the scheduler is a pummelo-only setting
   broker_settings s;

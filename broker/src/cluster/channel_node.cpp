@@ -1,5 +1,6 @@
 #include "cluster/channel_node.hpp"
 
+#include <bitset>
 #include <charconv>
 #include <memory>
 #include <mutex>
@@ -168,21 +169,21 @@ void channel_node::drop_frontend(node_index f) {
 }
 
 void channel_node::publish(const message_ptr& m) {
-  std::vector<char> to(ports_.size(), 0);
+  std::bitset<max_cluster_servers> to;  // on the stack: nothing allocated per publish
   {
     std::shared_lock lock(mutex_);
-    routes_.match(m->topic, [&](const channel::subscriber& s) { to[s.session] = 1; });
+    routes_.match(m->topic, [&](const channel::subscriber& s) { to.set(s.session); });
   }
-  std::uint8_t flags = 0;
+  deliver_call call{m, 0, nullptr};
   if (m->retain) {
     // Every frontend keeps the retained messages for its future subscribers.
-    flags = deliver_store_retained;
-    std::fill(to.begin(), to.end(), 1);
+    call.flags = deliver_store_retained;
+    to.set();
   }
-  for (std::size_t i = 0; i < to.size(); ++i) {
+  for (std::size_t i = 0; i < ports_.size(); ++i) {
     if (!to[i] || !ports_[i]) continue;
     stats_.deliver_calls.fetch_add(1, std::memory_order_relaxed);
-    ports_[i]->deliver(m, flags);
+    ports_[i]->deliver(call);
   }
 }
 

@@ -210,8 +210,13 @@ void frontend_node::push(push_mode mode, const message_ptr& m, std::vector<std::
   }
 }
 
+// Per loop (loop_stats), not one counter bumped by every loop per publish.
+void frontend_node::count_frame() {
+  if (auto* l = event_loop::current()) l->stats().push_frames_received.add();
+}
+
 void frontend_node::deliver(const message_ptr& m, std::uint8_t flags) {
-  stats_.push_frames_received.fetch_add(1, std::memory_order_relaxed);
+  count_frame();
   store_and_route(m, flags);
 }
 
@@ -227,7 +232,7 @@ void frontend_node::store_and_route(const message_ptr& m, std::uint8_t flags) {
 
 void frontend_node::deliver_uids(push_mode mode, const message_ptr& m,
                                  std::vector<std::string> uids, push_done done) {
-  stats_.push_frames_received.fetch_add(1, std::memory_order_relaxed);
+  count_frame();
   if (mode == push_mode::broadcast || mode == push_mode::broadcast_bound) {
     bool bound_only = mode == push_mode::broadcast_bound;
     auto latch = std::make_shared<reply_latch>(srv_.loop_count(), std::move(done));

@@ -31,8 +31,6 @@ class server;
 namespace pummelo::broker::cluster {
 
 struct frontend_stats {
-  std::atomic<std::uint64_t> push_frames_received{
-      0};  // deliver / deliver_uids calls from channel servers
   std::atomic<std::uint64_t> publishes_refused{0};  // owner down or overloaded
 };
 
@@ -86,6 +84,7 @@ class frontend_node {
  private:
   void emit(node_index cs, sync_op op, sync_barrier* b);
   void store_and_route(const message_ptr& m, std::uint8_t flags);
+  static void count_frame();
 
   server& srv_;
   const topology& topo_;

@@ -35,7 +35,7 @@ class local_frontend_port final : public frontend_port {
  public:
   explicit local_frontend_port(frontend_node& node) : node_(node) {}
 
-  void deliver(const message_ptr& m, std::uint8_t flags) override { node_.deliver(m, flags); }
+  void deliver(const deliver_call& call) override { node_.deliver(call.msg, call.flags); }
   void deliver_uids(push_mode mode, const message_ptr& m, std::vector<std::string> uids,
                     push_done done) override {
     node_.deliver_uids(mode, m, std::move(uids), std::move(done));

@@ -7,7 +7,9 @@
 // any thread (a remote peer's on the link loop; a local one often inline).
 #pragma once
 
+#include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -35,11 +37,20 @@ class channel_port {
   virtual bool up() const = 0;
 };
 
+/// One publish handed to the frontends. A remote port encodes the frame
+/// once into `wire`, and every other remote port of the same publish sends
+/// those bytes: the same frame is never encoded once per frontend.
+struct deliver_call {
+  message_ptr msg;
+  std::uint8_t flags = 0;
+  mutable std::shared_ptr<const std::vector<std::uint8_t>> wire;  // filled by the first remote port
+};
+
 /// A channel server's handle on one frontend.
 class frontend_port {
  public:
   virtual ~frontend_port() = default;
-  virtual void deliver(const message_ptr& m, std::uint8_t flags) = 0;
+  virtual void deliver(const deliver_call& call) = 0;
   /// uids / kick: to those uids' sessions there; broadcast: to all of them.
   /// done gets ok = false when the frontend could not be reached.
   virtual void deliver_uids(push_mode mode, const message_ptr& m, std::vector<std::string> uids,

@@ -283,7 +283,9 @@ void remote_channel_port::on_request(std::uint16_t m, std::span<const std::uint8
 
 // ---- channel server -> frontend ----
 
-void remote_frontend_port::call(std::uint16_t method, bytes payload, rpc::call_callback cb) {
+void remote_frontend_port::call(std::uint16_t method,
+                                std::shared_ptr<const std::vector<std::uint8_t>> payload,
+                                rpc::call_callback cb) {
   asio::post(io_, [this, method, payload = std::move(payload), cb = std::move(cb)]() mutable {
     auto counted = [this, cb = std::move(cb)](status st, std::span<const std::uint8_t> p) {
       if (st != status::ok) failed_.fetch_add(1, std::memory_order_relaxed);
@@ -297,12 +299,15 @@ void remote_frontend_port::call(std::uint16_t method, bytes payload, rpc::call_c
   });
 }
 
-void remote_frontend_port::deliver(const message_ptr& m, std::uint8_t flags) {
-  auto payload = std::make_shared<std::vector<std::uint8_t>>();
-  body_writer w(*payload);
-  w.u8(flags);
-  write_message(w, *m);
-  call(method::deliver, std::move(payload), [](status, std::span<const std::uint8_t>) {});
+void remote_frontend_port::deliver(const deliver_call& c) {
+  if (!c.wire) {
+    auto payload = std::make_shared<std::vector<std::uint8_t>>();
+    body_writer w(*payload);
+    w.u8(c.flags);
+    write_message(w, *c.msg);
+    c.wire = std::move(payload);
+  }
+  call(method::deliver, c.wire, [](status, std::span<const std::uint8_t>) {});
 }
 
 void remote_frontend_port::deliver_uids(push_mode mode, const message_ptr& m,

@@ -100,13 +100,13 @@ class remote_frontend_port final : public frontend_port {
     return true;
   }
 
-  void deliver(const message_ptr& m, std::uint8_t flags) override;
+  void deliver(const deliver_call& call) override;
   void deliver_uids(push_mode mode, const message_ptr& m, std::vector<std::string> uids,
                     push_done done) override;
   void takeover(const std::string& client_id, std::uint64_t stamp) override;
 
  private:
-  void call(std::uint16_t method, std::shared_ptr<std::vector<std::uint8_t>> payload,
+  void call(std::uint16_t method, std::shared_ptr<const std::vector<std::uint8_t>> payload,
             rpc::call_callback cb);
 
   asio::io_context& io_;

@@ -158,10 +158,11 @@ cluster_process::cluster_process(const cluster_options& o)
       bool port_clash = false;
       for (auto& s : servers_) {
         const std::string text = log_text(s.id);
-        if (text.find("in use") != std::string::npos || text.find("EADDRINUSE") != std::string::npos)
+        if (text.find("in use") != std::string::npos ||
+            text.find("EADDRINUSE") != std::string::npos)
           port_clash = true;
-        mark_log(s.id, "---- harness: start-up attempt " + std::to_string(attempt + 1) +
-                           " failed ----");
+        mark_log(s.id,
+                 "---- harness: start-up attempt " + std::to_string(attempt + 1) + " failed ----");
       }
       if (!port_clash) break;
     }
@@ -244,31 +245,7 @@ void cluster_process::write_config() const {
 void cluster_process::spawn(server_info& s) {
   const char* bin_env = std::getenv("PUMMELO_BIN");
   if (bin_env == nullptr || *bin_env == '\0') throw std::runtime_error("PUMMELO_BIN is not set");
-  std::vector<std::string> args{bin_env, "--config", config_.string(), "--server-id", s.id};
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  const std::string log_path = s.log.string();
-
-  const pid_t parent = ::getpid();
-  const pid_t pid = ::fork();
-  if (pid < 0) throw std::runtime_error("fork failed");
-  if (pid == 0) {
-    // Child: only async-signal-safe calls until exec.
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive a crashed test run
-    if (::getppid() != parent) ::_exit(127);
-    const int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    if (fd >= 0) {
-      ::dup2(fd, STDOUT_FILENO);
-      ::dup2(fd, STDERR_FILENO);
-    }
-    const int null_fd = ::open("/dev/null", O_RDONLY);
-    if (null_fd >= 0) ::dup2(null_fd, STDIN_FILENO);
-    for (int i = 3; i < 1024; ++i) ::close(i);
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
-  }
-  s.pid = pid;
+  s.pid = spawn_logged({bin_env, "--config", config_.string(), "--server-id", s.id}, s.log);
 }
 
 void cluster_process::start_all() {
@@ -304,7 +281,9 @@ std::vector<std::string> cluster_process::channel_ids() const {
   return out;
 }
 
-bool cluster_process::running(const std::string& id) const { return server(id).pid > 0; }
+bool cluster_process::running(const std::string& id) const {
+  return server(id).pid > 0;
+}
 
 std::string cluster_process::uri(const std::string& id) const {
   const auto& s = server(id);
@@ -443,8 +422,7 @@ void cluster_process::wait_gate_answers(server_info& s, clock_type::time_point d
   std::string seen_list;
   for (const auto& f : seen) seen_list += f + " ";
   throw std::runtime_error("gate " + s.id + " did not name every running frontend in time (seen: " +
-                           seen_list + "; last reply: " + last + "); log tail:\n" +
-                           log_tail(s.id));
+                           seen_list + "; last reply: " + last + "); log tail:\n" + log_tail(s.id));
 }
 
 void cluster_process::wait_ready(const std::string& id, duration timeout) {

@@ -47,7 +47,7 @@ void expect_exactly_one(const std::vector<mqtt_client*>& clients, const std::str
   expect_silence(clients, settle);
 }
 
-void wait_uids_bound(cluster_push_requester& req, const strings& uids,
+void wait_uids_bound(push_requester& req, const strings& uids,
                      const std::vector<mqtt_client*>& devices, ms timeout) {
   const std::string probe = "probe/bound";
   std::string payload;
@@ -87,51 +87,6 @@ void check_clean_stop(cluster_process& c) {
 }
 
 // ---------------------------------------------------------------- push API
-
-cluster_push_requester::cluster_push_requester(const std::string& uri, int version,
-                                               connect_opts o)
-    : client_(uri, unique_id("push-req"), version), reply_topic_("reply/" + unique_id("push")) {
-  client_.connect(o);
-  client_.subscribe(reply_topic_, 1);
-}
-
-std::optional<push_reply> cluster_push_requester::request(const std::string& api,
-                                                          const std::string& json, int qos,
-                                                          ms timeout) {
-  const std::string correlation = unique_id("corr");
-  if (client_.version() >= mqtt_v5) {
-    using prop = mqtt::property;
-    client_.publish(api, json, qos, false,
-                    props_with({prop(prop::RESPONSE_TOPIC, reply_topic_),
-                                prop(prop::CORRELATION_DATA, correlation)}));
-  } else {
-    client_.publish(api, with_reply_to(json, reply_topic_), qos);
-  }
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (;;) {
-    const auto left = std::chrono::duration_cast<ms>(deadline - std::chrono::steady_clock::now());
-    if (left <= ms(0)) return std::nullopt;
-    auto m = client_.wait_message(left);
-    if (!m) return std::nullopt;
-    if ((*m)->get_topic() != reply_topic_) {
-      others_.push_back(*m);
-      continue;
-    }
-    if (client_.version() >= mqtt_v5) {
-      // A late reply to an earlier (timed-out) request is skipped.
-      auto c = string_prop((*m)->get_properties(), mqtt::property::CORRELATION_DATA);
-      if (c && *c != correlation) continue;
-    }
-    push_reply r = parse_push_reply((*m)->get_payload_str());
-    r.msg = *m;
-    return r;
-  }
-}
-
-std::vector<mqtt::const_message_ptr> cluster_push_requester::others() {
-  while (auto m = client_.wait_message(0ms)) others_.push_back(*m);
-  return others_;
-}
 
 // -------------------------------------------------------------------- gate
 

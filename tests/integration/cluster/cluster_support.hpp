@@ -25,23 +25,6 @@ using strings = std::vector<std::string>;
 
 strings sorted(strings v);
 
-// push_requester, but for any URI (push_requester needs a broker_process).
-class cluster_push_requester {
- public:
-  cluster_push_requester(const std::string& uri, int version, connect_opts o = {});
-
-  std::optional<push_reply> request(const std::string& api, const std::string& json,
-                                    int qos = 1, ms timeout = 3s);
-  mqtt_client& client() { return client_; }
-  // Messages received that were not replies (drains the client's queue).
-  std::vector<mqtt::const_message_ptr> others();
-
- private:
-  mqtt_client client_;
-  std::string reply_topic_;
-  std::vector<mqtt::const_message_ptr> others_;
-};
-
 // A $gate/lookup answer.
 struct gate_reply {
   bool parsed = false;  // payload was a JSON object
@@ -167,7 +150,7 @@ void expect_exactly_one(const std::vector<mqtt_client*>& clients, const std::str
 // that guarantee shows in its own case only: it pushes to `uids` on topic "probe/bound" until
 // none fails (within `timeout`), then lets every one of `devices` (sessions
 // of those uids) consume the probe pushes it got.
-void wait_uids_bound(cluster_push_requester& req, const strings& uids,
+void wait_uids_bound(push_requester& req, const strings& uids,
                      const std::vector<mqtt_client*>& devices, ms timeout = 5s);
 
 // Stops the cluster and checks that every running server exited 0 on SIGTERM.

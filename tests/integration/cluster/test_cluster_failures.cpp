@@ -27,7 +27,7 @@ TEST_CASE("cluster: a dead frontend's uids fail, the others are served; it comes
   auto sub_f2 = connect_to(c, f2, unique_id("sub-f2"), mqtt_v311);
   sub_f1->subscribe(live, 1);
   sub_f2->subscribe(live, 1);
-  cluster_push_requester req(c.uri(f2), mqtt_v5);
+  push_requester req(c.uri(f2), mqtt_v5);
   wait_uids_bound(req, {"alice", "bob"}, {alice.get(), bob.get()});
   {
     auto r = req.request("$push/uids", uids_request({"alice", "bob"}, "inbox", "before"));

@@ -18,14 +18,14 @@ TEST_CASE("cluster: $push/uids reaches a uid's sessions on every frontend") {
   dave->subscribe("inbox", 1);
   const std::vector<mqtt_client*> targets = {alice.get(), bob.get(), carol1.get(), carol2.get()};
   {
-    cluster_push_requester probe(c.uri(f2), mqtt_v5);
+    push_requester probe(c.uri(f2), mqtt_v5);
     wait_uids_bound(probe, {"alice", "bob", "carol"}, targets);
   }
   int n = 0;
   for (const std::string& server : {f1, f2}) {
     for (int v : {mqtt_v311, mqtt_v5}) {
       INFO("request sent on ", server, " by an MQTT ", version_name(v), " client");
-      cluster_push_requester req(c.uri(server), v);
+      push_requester req(c.uri(server), v);
       const std::string payload = "hi-" + std::to_string(n);
       const int qos = n % 2;
       ++n;
@@ -55,12 +55,12 @@ TEST_CASE("cluster: $push/kick disconnects a uid's sessions on other frontends")
   auto carol2 = connect_to(c, f2, unique_id("carol-f2"), mqtt_v311, user_opts("carol"));
   auto alice = connect_to(c, f2, unique_id("alice"), mqtt_v5, user_opts("alice"));
   {
-    cluster_push_requester probe(c.uri(f1), mqtt_v5);
+    push_requester probe(c.uri(f1), mqtt_v5);
     wait_uids_bound(probe, {"bob", "carol", "alice"},
                     {bob.get(), carol1.get(), carol2.get(), alice.get()});
   }
   {
-    cluster_push_requester req(c.uri(f1), mqtt_v5);
+    push_requester req(c.uri(f1), mqtt_v5);
     auto r = req.request("$push/kick", kick_request({"bob", "zed"}));
     REQUIRE_MESSAGE(r, "no reply to $push/kick");
     INFO("reply: ", r->raw);
@@ -72,7 +72,7 @@ TEST_CASE("cluster: $push/kick disconnects a uid's sessions on other frontends")
     CHECK(*reason == rc_administrative_action);
   }
   {
-    cluster_push_requester req(c.uri(f2), mqtt_v311);
+    push_requester req(c.uri(f2), mqtt_v311);
     auto r = req.request("$push/kick", kick_request({"carol"}));
     REQUIRE_MESSAGE(r, "no reply to $push/kick");
     INFO("reply: ", r->raw);
@@ -88,7 +88,7 @@ TEST_CASE("cluster: $push/kick disconnects a uid's sessions on other frontends")
   CHECK(alice->is_connected());
   CHECK_FALSE(alice->connection_lost());
   {  // Kicked uids have no session left: a second kick fails them all.
-    cluster_push_requester req(c.uri(f2), mqtt_v5);
+    push_requester req(c.uri(f2), mqtt_v5);
     auto r = req.request("$push/kick", kick_request({"bob", "carol"}));
     REQUIRE(r);
     INFO("reply: ", r->raw);
@@ -120,7 +120,7 @@ TEST_CASE("cluster: $push/broadcast reaches every online session on every fronte
   const std::vector<mqtt_client*> anonymous = {anon1.get(), anon2.get()};
   for (const std::string& server : {f1, f2}) {
     INFO("anonymous requester on ", server);
-    cluster_push_requester req(c.uri(server), server == f1 ? mqtt_v5 : mqtt_v311);
+    push_requester req(c.uri(server), server == f1 ? mqtt_v5 : mqtt_v311);
     const std::string topic = "bc/" + unique_id("t");
     {
       auto r = req.request("$push/broadcast",
@@ -150,7 +150,7 @@ TEST_CASE("cluster: $push/broadcast reaches every online session on every fronte
     }
   }
   {  // A named requester qualifies for a bound_only broadcast itself.
-    cluster_push_requester req(c.uri(f2), mqtt_v5, user_opts("rita"));
+    push_requester req(c.uri(f2), mqtt_v5, user_opts("rita"));
     const std::string topic = "bc/" + unique_id("t");
     auto r = req.request("$push/broadcast", broadcast_request(topic, "incl-rita", true));
     REQUIRE(r);
@@ -175,8 +175,8 @@ TEST_CASE("cluster: $push/broadcast reaches every online session on every fronte
 TEST_CASE("cluster: a uid connected on one frontend is reachable by push from another") {
   cluster_process c;
   const std::string f1 = "frontend-1", f2 = "frontend-2";
-  auto req_on_f2 = std::make_unique<cluster_push_requester>(c.uri(f2), mqtt_v5);
-  auto req_on_f1 = std::make_unique<cluster_push_requester>(c.uri(f1), mqtt_v311);
+  auto req_on_f2 = std::make_unique<push_requester>(c.uri(f2), mqtt_v5);
+  auto req_on_f1 = std::make_unique<push_requester>(c.uri(f1), mqtt_v311);
   constexpr int rounds = 30;
   constexpr int restart_at = 20;  // from this round on, frontend-1 is a restarted process
   int failed = 0, late = 0, failed_after_restart = 0;
@@ -188,7 +188,7 @@ TEST_CASE("cluster: a uid connected on one frontend is reachable by push from an
       req_on_f1.reset();
       c.kill9(f1);
       c.restart(f1);
-      req_on_f1 = std::make_unique<cluster_push_requester>(c.uri(f1), mqtt_v311);
+      req_on_f1 = std::make_unique<push_requester>(c.uri(f1), mqtt_v311);
     }
     // Alternate the device's frontend; the request comes from the other one.
     const bool on_f1 = i % 2 == 0;

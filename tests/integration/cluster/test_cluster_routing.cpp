@@ -129,7 +129,7 @@ TEST_CASE("cluster: a client id connecting on another frontend takes the session
   CHECK((*m)->get_payload_str() == "to-new");
   // Pushes by uid reach the one remaining session only.
   {
-    cluster_push_requester req(c.uri(f1), mqtt_v5);
+    push_requester req(c.uri(f1), mqtt_v5);
     wait_uids_bound(req, {"dev-user"}, {new_client.get()});
     auto r = req.request("$push/uids", uids_request({"dev-user"}, "takeover/push", "pushed"));
     REQUIRE(r);
@@ -174,7 +174,7 @@ TEST_CASE("cluster: a client id connecting on another frontend takes the session
   REQUIRE(m3);
   CHECK((*m3)->get_payload_str() == "to-hop3");
   {
-    cluster_push_requester req(c.uri(f2), mqtt_v311);
+    push_requester req(c.uri(f2), mqtt_v311);
     wait_uids_bound(req, {"hopper"}, {hop3.get()});
     auto r = req.request("$push/uids", uids_request({"hopper"}, "hop/push", "once"));
     REQUIRE(r);
@@ -220,7 +220,7 @@ TEST_CASE("cluster: retained messages and wills cross frontends") {
   auto o = user_opts(uid);
   o.will = mqtt::will_options(will_topic, std::string("gone"), 1, false);
   auto dev = connect_to(c, f2, unique_id("dev"), mqtt_v311, o);
-  cluster_push_requester req(c.uri(f1), mqtt_v5);
+  push_requester req(c.uri(f1), mqtt_v5);
   wait_uids_bound(req, {uid}, {dev.get()});
   auto r = req.request("$push/kick", kick_request({uid}));
   REQUIRE(r);
