@@ -223,7 +223,8 @@ void read_limits(const rapidjson::Value& v, const std::string& key, limits_confi
   r.on("max_queued_messages", unsigned_in(l.max_queued_messages, 0, u32));
   r.on("max_queued_bytes", unsigned_in(l.max_queued_bytes, 0, 1ULL << 40));
   r.on("max_subscriptions_per_session", unsigned_in(l.max_subscriptions_per_session, 1, u32));
-  r.on("max_sessions", unsigned_in(l.max_sessions, 1, u32));
+  // Session ids hold a 24-bit slot per event loop (event_loop.hpp).
+  r.on("max_sessions", unsigned_in(l.max_sessions, 1, 1u << 24));
   r.on("max_write_queue_bytes", unsigned_in(l.max_write_queue_bytes, 4096, 1ULL << 40));
   r.on("max_keep_alive_s", unsigned_in(l.max_keep_alive_s, 1, u16));
   r.on("max_session_expiry_s", unsigned_in(l.max_session_expiry_s, 0, u32));

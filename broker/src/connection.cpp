@@ -3,7 +3,14 @@
 // finish_close(), exactly once.
 #include "connection.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <asio/post.hpp>
+#include <cerrno>
+#include <cstring>
 
 #include "event_loop.hpp"
 #include "log.hpp"
@@ -13,86 +20,138 @@
 namespace pummelo::broker {
 
 namespace {
-std::string describe(const asio::ip::tcp::socket& s) {
-  std::error_code ec;
-  auto ep = s.remote_endpoint(ec);
-  if (ec) return "unknown peer";
-  return ep.address().to_string() + ":" + std::to_string(ep.port());
-}
+constexpr int reads_per_wakeup = 4;  // so one busy client cannot starve the loop
 }  // namespace
 
-connection::connection(event_loop& loop, asio::ip::tcp::socket socket)
-    : loop_(&loop),
-      server_(loop.owner()),
-      socket_(std::move(socket)),
-      timer_(loop.context()),
-      decoder_(protocol::decoder::role::server, loop.owner().codec_limits()),
-      peer_(describe(socket_)),
+connection::connection(event_loop& loop, int fd)
+    : fd_(fd),
+      loop_(&loop),
       last_activity_(clock::now()),
-      connect_deadline_(last_activity_ +
-                        std::chrono::milliseconds(loop.owner().cfg().connect_timeout_ms)) {}
+      decoder_(protocol::decoder::role::server, loop.owner().codec_limits()) {}
+
+server& connection::server_() const noexcept { return loop_->owner(); }
+
+connection::extras& connection::x() {
+  if (!x_) x_ = std::make_unique<extras>();
+  return *x_;
+}
 
 connection::~connection() {
-  if (counted_) server_.release_connection();
+  loop_->deadlines().cancel(*this);
+  if (fd_ >= 0) {
+    loop_->poller().remove(fd_);
+    ::close(fd_);
+  }
+  if (counted_) server_().release_connection();
+}
+
+std::string connection::peer() const {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  if (fd_ < 0 || ::getpeername(fd_, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return "unknown peer";
+  char host[INET6_ADDRSTRLEN] = "?";
+  unsigned port = 0;
+  if (ss.ss_family == AF_INET) {
+    const auto& a = reinterpret_cast<const sockaddr_in&>(ss);
+    ::inet_ntop(AF_INET, &a.sin_addr, host, sizeof host);
+    port = ntohs(a.sin_port);
+  } else if (ss.ss_family == AF_INET6) {
+    const auto& a = reinterpret_cast<const sockaddr_in6&>(ss);
+    ::inet_ntop(AF_INET6, &a.sin6_addr, host, sizeof host);
+    port = ntohs(a.sin6_port);
+  }
+  return std::string(host) + ":" + std::to_string(port);
 }
 
 void connection::start() {
-  std::error_code ec;
-  socket_.non_blocking(true, ec);
-  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+  if (int err = loop_->poller().add(fd_, socket_poller::readable, this); err != 0) {
+    log(log_level::warning, "cannot watch a client socket: ", std::strerror(err));
+    close(protocol::reason_code::success, "cannot watch the socket", false);
+    return;
+  }
+  interest_ = socket_poller::readable;
+  reading_ = true;
   arm_timer();
-  start_read();
+}
+
+void connection::update_interest() {
+  if (fd_ < 0 || state_ == state::closed) return;
+  std::uint32_t want = (reading_ ? socket_poller::readable : 0u) |
+                       (writing_ ? socket_poller::writable : 0u);
+  if (want == interest_) return;
+  if (int err = loop_->poller().modify(fd_, want, this); err != 0) {
+    close(protocol::reason_code::success, std::string("epoll: ") + std::strerror(err), false);
+    return;
+  }
+  interest_ = want;
 }
 
 void connection::start_read() {
-  // Wait for readability instead of reading into a buffer of our own: the
-  // bytes land in the loop's shared buffer, so idle connections hold none.
-  socket_.async_wait(asio::ip::tcp::socket::wait_read,
-                     [self = shared_from_this()](const std::error_code& ec) {
-                       if (ec) {
-                         if (self->state_ != state::closed && self->state_ != state::closing)
-                           self->close(protocol::reason_code::success, "read wait failed", false);
-                         return;
-                       }
-                       self->on_readable();
-                     });
+  reading_ = true;
+  update_interest();
+}
+
+void connection::on_events(std::uint32_t events) {
+  if (state_ == state::closed) return;
+  if (events & EPOLLERR) {
+    int err = 0;
+    socklen_t len = sizeof err;
+    ::getsockopt(fd_, SOL_SOCKET, SO_ERROR, &err, &len);
+    close(protocol::reason_code::success,
+          err ? std::string("socket error: ") + std::strerror(err) : "socket error", false);
+    return;
+  }
+  if (events & EPOLLOUT) flush();
+  if (state_ == state::closed) return;
+  if (events & EPOLLIN) {
+    on_readable();
+  } else if (events & EPOLLHUP) {
+    // Hung up while we are not reading (input held until CONNACK, or
+    // closing): stop here, or level-triggered EPOLLHUP would be reported on
+    // every poll.
+    close(protocol::reason_code::success, "connection closed by peer", false);
+    finish_close();
+  }
 }
 
 void connection::on_readable() {
-  if (state_ == state::closed || state_ == state::closing) return;
+  if (state_ == state::closed || state_ == state::closing || !reading_) return;
   auto& buf = loop_->read_buffer();
-  // A few reads per wake-up at most, so one busy client cannot starve the loop.
-  for (int round = 0; round < 4; ++round) {
-    std::error_code ec;
-    std::size_t n = socket_.read_some(asio::buffer(buf), ec);
-    if (ec == asio::error::would_block || ec == asio::error::try_again) break;
-    if (ec) {
-      close(protocol::reason_code::success,
-            ec == asio::error::eof ? "connection closed by peer" : ec.message(), false);
+  for (int round = 0; round < reads_per_wakeup; ++round) {
+    ssize_t n = ::read(fd_, buf.data(), buf.size());
+    if (n < 0) {
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+      if (errno == EINTR) continue;
+      close(protocol::reason_code::success, std::strerror(errno), false);
       return;
     }
-    loop_->stats().bytes_received.add(n);
+    if (n == 0) {
+      close(protocol::reason_code::success, "connection closed by peer", false);
+      return;
+    }
+    const auto got = static_cast<std::size_t>(n);
+    loop_->stats().bytes_received.add(got);
     last_activity_ = clock::now();
     auto self = shared_from_this();  // a handler below may close us
-    process_input(std::span<const std::uint8_t>(buf.data(), n));
+    process_input(std::span<const std::uint8_t>(buf.data(), got));
     // Closed, or migrated to another loop (the old object is then closed too).
     if (state_ != state::awaiting_connect && state_ != state::active) return;
     if (registering_) return;  // finish_connect() reads on
-    if (n < buf.size()) break;
+    if (got < buf.size()) return;
   }
-  start_read();
+  // Bytes may be left: level-triggered polling reports the socket again.
 }
 
 void connection::process_input(std::span<const std::uint8_t> bytes) {
   while (!bytes.empty()) {
-    auto r = decoder_.feed(bytes);
+    protocol::packet p;
+    auto r = decoder_.feed(bytes, p);
     bytes = bytes.subspan(r.consumed);
     if (r.status == protocol::decode_status::error) {
       fail(r.error);
       return;
     }
     if (r.status == protocol::decode_status::need_more) return;
-    auto p = decoder_.take();
     if (state_ == state::awaiting_connect && std::holds_alternative<protocol::connect_packet>(p)) {
       auto& cp = std::get<protocol::connect_packet>(p);
       // CONNECT may move us to another loop: hand over the unread rest.
@@ -100,7 +159,7 @@ void connection::process_input(std::span<const std::uint8_t> bytes) {
       on_connect(std::move(cp), rest);
       if (state_ != state::active || loop_ != event_loop::current()) return;
       if (registering_) {
-        held_input_ = std::move(rest);  // until the CONNACK (finish_connect)
+        if (!rest.empty()) x().held_input = std::move(rest);  // until the CONNACK (finish_connect)
         return;
       }
       if (!rest.empty()) process_input(rest);
@@ -126,31 +185,35 @@ void connection::fail(protocol::errc e) {
 void connection::arm_timer() {
   clock::time_point deadline;
   if (state_ == state::awaiting_connect) {
-    deadline = connect_deadline_;
+    // Fixed at accept (start() arms it once): trickling bytes do not extend it.
+    deadline = last_activity_ + std::chrono::milliseconds(server_().cfg().connect_timeout_ms);
   } else if (keep_alive_s_ > 0) {
     // MQTT: the server disconnects after one and a half keep-alive periods.
     deadline = last_activity_ + std::chrono::milliseconds(keep_alive_s_ * 1500);
   } else {
+    loop_->deadlines().cancel(*this);
     return;
   }
-  timer_.expires_at(deadline);
-  timer_.async_wait([self = shared_from_this()](const std::error_code& ec) {
-    if (!ec) self->on_timer();
-  });
+  loop_->deadlines().schedule(*this, deadline);
 }
 
-void connection::on_timer() {
+void connection::on_deadline() {
   if (state_ == state::awaiting_connect) {
-    if (clock::now() >= connect_deadline_) {
-      close(protocol::reason_code::maximum_connect_time,
-            "no CONNECT within timeouts.connect_timeout_ms", false);
-      return;
-    }
+    // The wheel never fires early, and this deadline is never moved.
+    close(protocol::reason_code::maximum_connect_time,
+          "no CONNECT within timeouts.connect_timeout_ms", false);
+    return;
   } else if (state_ == state::active) {
+    // Keep-alive 0 turns the check off (the CONNECT deadline may still have
+    // been pending while the CONNACK waited for the channel servers).
+    if (keep_alive_s_ == 0) return;
     if (clock::now() - last_activity_ >= std::chrono::milliseconds(keep_alive_s_ * 1500)) {
       close(protocol::reason_code::keep_alive_timeout, "keep-alive timeout");
       return;
     }
+  } else if (state_ == state::closing) {
+    finish_close();  // the close linger is over: stop waiting for the peer
+    return;
   } else {
     return;
   }
@@ -162,9 +225,9 @@ void connection::close(protocol::reason_code reason, std::string_view why, bool 
   bool was_active = state_ == state::active;
   // A redirect is routine for a cluster (devices sent to their frontend).
   bool routine = !protocol::is_error(reason) || reason == protocol::reason_code::use_another_server;
-  log(routine ? log_level::debug : log_level::info, "client ",
-      session_ ? session_->client_id() : std::string("(not connected)"), " ", peer_,
-      ": closing: ", why);
+  if (auto level = routine ? log_level::debug : log_level::info; log_enabled(level))
+    log(level, "client ", session_ ? session_->client_id() : std::string("(not connected)"), " ",
+        peer(), ": closing: ", why);
   // Closing first: the final DISCONNECT then bypasses the write-queue limit.
   state_ = state::closing;
   if (was_active && send_disconnect && version_ == protocol::version::v5 &&
@@ -174,28 +237,28 @@ void connection::close(protocol::reason_code reason, std::string_view why, bool 
     send(d);
   }
   end_session_link();
-  timer_.cancel();
-  if (!writing_ && out_.empty()) {
+  reading_ = false;
+  update_interest();
+  if (out_.empty()) {
     finish_close();
     return;
   }
   // Let what is queued (a final DISCONNECT, buffered pushes) leave now, but
-  // never wait on a peer that stopped reading.
+  // never wait on a peer that stopped reading: on_deadline() ends it.
+  loop_->deadlines().schedule(*this, clock::now() + std::chrono::seconds(1));
   schedule_flush();
-  timer_.expires_after(std::chrono::seconds(1));
-  timer_.async_wait([self = shared_from_this()](const std::error_code& ec) {
-    if (ec != asio::error::operation_aborted) self->finish_close();
-  });
 }
 
 void connection::finish_close() {
   if (state_ == state::closed) return;
   state_ = state::closed;
-  std::error_code ec;
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
-  socket_.close(ec);
-  timer_.cancel();
-  if (flush_timer_) flush_timer_->cancel();
+  loop_->deadlines().cancel(*this);
+  if (fd_ >= 0) {
+    loop_->poller().remove(fd_);
+    ::close(fd_);
+    fd_ = -1;
+  }
+  if (x_ && x_->flush_timer) x_->flush_timer->cancel();
   out_.clear();
   loop_->remove_connection(shared_from_this());
 }

@@ -2,9 +2,13 @@
 // keep-alive/CONNECT deadline. It runs on one event loop; after CONNECT it
 // moves to the loop its client id hashes to, so that it and its session share
 // a thread. Split by concern over connection*.cpp files.
+//
+// Most connections are idle devices, so an idle one is kept small: its socket
+// is a descriptor in the loop's epoll set (socket_poller), its deadline an
+// entry in the loop's timing wheel (deadline_wheel), its reads land in the
+// loop's shared buffer and its write queue is empty and unallocated.
 #pragma once
 
-#include <asio/ip/tcp.hpp>
 #include <asio/steady_timer.hpp>
 
 #include <cstdint>
@@ -14,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "deadline_wheel.hpp"
 #include "message.hpp"
 #include "pummelo/protocol/decoder.hpp"
 #include "pummelo/protocol/packets.hpp"
@@ -27,15 +32,27 @@ class server;
 class session;
 struct session_delivery;
 
-class connection : public std::enable_shared_from_this<connection> {
+class connection : public std::enable_shared_from_this<connection>,
+                   public deadline_wheel::entry {
  public:
-  connection(event_loop& loop, asio::ip::tcp::socket socket);
+  /// Takes ownership of `fd`, a connected non-blocking TCP socket.
+  connection(event_loop& loop, int fd);
   ~connection();
   connection(const connection&) = delete;
   connection& operator=(const connection&) = delete;
 
   /// Starts reading; the CONNECT deadline starts now.
   void start();
+
+  /// Readiness reported by the loop's socket_poller (EPOLLIN, EPOLLOUT...).
+  void on_events(std::uint32_t events);
+  /// The deadline set in the loop's deadline_wheel has come.
+  void on_deadline();
+  /// Writes what is queued (the loop's end-of-turn flush).
+  void flush_now() {
+    flush_posted_ = false;
+    flush();
+  }
 
   /// Sends one PUBLISH for the session. Returns false when the packet exceeds
   /// the client's maximum packet size (v5) and was dropped.
@@ -61,7 +78,8 @@ class connection : public std::enable_shared_from_this<connection> {
     close(protocol::reason_code::session_taken_over, "session taken over");
   }
 
-  const std::string& peer() const noexcept { return peer_; }
+  /// "address:port" of the client, for logs.
+  std::string peer() const;
 
  private:
   enum class state : std::uint8_t { awaiting_connect, active, closing, closed };
@@ -79,12 +97,12 @@ class connection : public std::enable_shared_from_this<connection> {
   void complete_ack(std::uint64_t seq, bool accepted);
 
   // connection.cpp: lifecycle, reads, deadlines
-  void start_read();
+  void start_read();  // read interest on (off while registering_)
   void on_readable();
   void process_input(std::span<const std::uint8_t> bytes);
-  void arm_timer();
-  void on_timer();
+  void arm_timer();  // schedules the next deadline in the wheel
   void finish_close();
+  void update_interest();
   void fail(protocol::errc e);
 
   // connection_dispatch.cpp
@@ -124,47 +142,57 @@ class connection : public std::enable_shared_from_this<connection> {
   void schedule_timed_flush();  // buffer scheduler: after flush_interval_ms
   void flush();
 
+  server& server_() const noexcept;
+
+  // Fields are ordered to pack: an idle connection should stay around 200
+  // bytes (see the file comment).
+  int fd_;  // first: packs into the tail of deadline_wheel::entry
   event_loop* loop_;
-  server& server_;
-  asio::ip::tcp::socket socket_;
-  asio::steady_timer timer_;
+  session* session_ = nullptr;
+  std::unique_ptr<protocol::will_message> will_;  // most devices set none
+  clock::time_point last_activity_;
+  write_queue out_;
+  // What only some connections need: publishers (ordered acks, topic
+  // aliases), the buffer scheduler's timer, input held during CONNECT.
+  struct extras {
+    std::vector<std::string> topic_aliases;  // index = alias - 1; sized lazily
+    // Inbound QoS 1/2 acknowledgements not sent yet: each waits for its
+    // channel server to accept the message, and they leave in PUBLISH order
+    // (spec 4.6).
+    struct pending_ack {
+      std::uint16_t packet_id;
+      std::uint8_t qos;
+      std::uint8_t state;  // 0 waiting, 1 accepted, 2 refused
+    };
+    std::vector<pending_ack> pending_acks;
+    std::uint64_t acks_sent = 0;  // sequence number of pending_acks.front()
+    std::unique_ptr<asio::steady_timer> flush_timer;
+    // Between an accepted CONNECT and its CONNACK: input is held here.
+    std::vector<std::uint8_t> held_input;
+  };
+  extras& x();
+  std::unique_ptr<extras> x_;
   protocol::decoder decoder_;
-  std::string peer_;
+  std::uint32_t client_max_packet_size_ = 0xFFFFFFFF;
+  std::uint16_t keep_alive_s_ = 0;
+  std::uint16_t client_receive_maximum_ = 65535;
+  std::uint8_t interest_ = 0;  // events registered with the poller (EPOLLIN|EPOLLOUT)
   state state_ = state::awaiting_connect;
   protocol::version version_ = protocol::version::v3_1_1;
-  session* session_ = nullptr;
-  std::optional<protocol::will_message> will_;
-  bool will_suppressed_ = false;  // clean DISCONNECT
-  std::uint16_t keep_alive_s_ = 0;
-  clock::time_point last_activity_;
-  std::uint16_t client_receive_maximum_ = 65535;
-  std::uint32_t client_max_packet_size_ = 0xFFFFFFFF;
-  std::vector<std::string> topic_aliases_;  // index = alias - 1; sized lazily
-  // Inbound QoS 1/2 acknowledgements not sent yet: each waits for its channel
-  // server to accept the message, and they leave in PUBLISH order (spec 4.6).
-  struct pending_ack {
-    std::uint16_t packet_id;
-    std::uint8_t qos;
-    std::uint8_t state;  // 0 waiting, 1 accepted, 2 refused
-  };
-  std::vector<pending_ack> pending_acks_;  // a vector: allocates nothing while unused
-  std::uint64_t acks_sent_ = 0;            // sequence number of pending_acks_.front()
-  write_queue out_;
-  bool writing_ = false;
-  bool flush_posted_ = false;
-  bool flush_timed_ = false;  // buffer scheduler: a timed flush is pending
-  std::unique_ptr<asio::steady_timer> flush_timer_;  // made on first use
-  bool counted_ = true;  // holds a slot in server's connection count
-  bool assigned_client_id_ = false;
+  bool reading_ : 1 = false;           // wants EPOLLIN
+  bool writing_ : 1 = false;           // the socket was full: waiting for EPOLLOUT
+  bool flush_posted_ : 1 = false;
+  bool flush_timed_ : 1 = false;       // buffer scheduler: a timed flush is pending
+  bool counted_ : 1 = true;            // holds a slot in server's connection count
+  bool assigned_client_id_ : 1 = false;
   // Between an accepted CONNECT and its CONNACK (waiting for the channel
   // servers): input is held, not read or handled.
-  bool registering_ = false;
-  bool in_accept_ = false;
-  std::vector<std::uint8_t> held_input_;
-  bool taken_over_ = false;  // closed because the client id connected again
-  bool overflowed_ = false;   // write queue hit its limit; a close is posted
-  bool connect_expiry_zero_ = false;  // v5 CONNECT asked for no session expiry
-  clock::time_point connect_deadline_;  // fixed at accept: trickling bytes do not extend it
+  bool registering_ : 1 = false;
+  bool in_accept_ : 1 = false;
+  bool taken_over_ : 1 = false;        // closed because the client id connected again
+  bool overflowed_ : 1 = false;        // write queue hit its limit; a close is posted
+  bool connect_expiry_zero_ : 1 = false;  // v5 CONNECT asked for no session expiry
+  bool will_suppressed_ : 1 = false;   // clean DISCONNECT
 };
 
 }  // namespace pummelo::broker

@@ -2,6 +2,8 @@
 // move to the client id's loop, session takeover and resumption; DISCONNECT.
 #include <unistd.h>
 
+#include <cstring>
+
 #include <algorithm>
 #include <asio/post.hpp>
 #include <random>
@@ -50,7 +52,7 @@ void connection::on_connect(protocol::connect_packet&& p, std::vector<std::uint8
     refuse_connect(rc::bad_authentication_method, "enhanced authentication is not supported");
     return;
   }
-  if (!server_.cfg().allow_anonymous) {
+  if (!server_().cfg().allow_anonymous) {
     refuse_connect(p.username ? rc::not_authorized : rc::bad_user_name_or_password,
                    "anonymous access is disabled and no user store is configured");
     return;
@@ -73,13 +75,13 @@ void connection::on_connect(protocol::connect_packet&& p, std::vector<std::uint8
     // A cluster with redirect on sends a device to the frontend the gate
     // would have named (MQTT 5 only: 3.1.1 has no way to say where).
     std::string uid =
-        server_.cfg().uid_from == uid_source::client_id ? p.client_id : p.username.value_or("");
-    if (auto where = redirect_for(server_, uid)) {
+        server_().cfg().uid_from == uid_source::client_id ? p.client_id : p.username.value_or("");
+    if (auto where = redirect_for(server_(), uid)) {
       refuse_connect(rc::use_another_server, "redirected to " + *where, *where);
       return;
     }
   }
-  event_loop& target = server_.loop_for_client(p.client_id);
+  event_loop& target = server_().loop_for_client(p.client_id);
   if (&target != loop_) {
     migrate(target, std::move(p), std::move(rest));
     rest.clear();
@@ -90,34 +92,20 @@ void connection::on_connect(protocol::connect_packet&& p, std::vector<std::uint8
 
 void connection::migrate(event_loop& target, protocol::connect_packet&& p,
                          std::vector<std::uint8_t> rest) {
-  std::error_code ec;
-  auto family = socket_.local_endpoint(ec).protocol();
-  timer_.cancel();
-  auto fd = socket_.release(ec);
-  if (ec) {
-    close(protocol::reason_code::unspecified_error, "cannot hand over socket: " + ec.message(),
-          false);
-    return;
-  }
+  // The descriptor moves to a new connection object on the target loop;
+  // this one is closed without touching the socket.
+  loop_->poller().remove(fd_);
+  loop_->deadlines().cancel(*this);
+  const int fd = fd_;
+  fd_ = -1;
   state_ = state::closed;
   counted_ = false;  // the connection slot moves with the socket
   auto self = shared_from_this();
   loop_->remove_connection(self);
   asio::post(target.context(),
-             [&target, self, fd, family, p = std::move(p), rest = std::move(rest)]() mutable {
-               asio::ip::tcp::socket sock(target.context());
-               std::error_code assign_ec;
-               sock.assign(family, fd, assign_ec);
-               if (assign_ec) {
-                 ::close(fd);
-                 target.owner().release_connection();
-                 log(log_level::warning, "client ", p.client_id,
-                     ": cannot move connection: ", assign_ec.message());
-                 return;
-               }
-               auto c = std::make_shared<connection>(target, std::move(sock));
+             [&target, self, fd, p = std::move(p), rest = std::move(rest)]() mutable {
+               auto c = std::make_shared<connection>(target, fd);
                c->decoder_ = std::move(self->decoder_);
-               c->peer_ = self->peer_;
                c->last_activity_ = self->last_activity_;
                c->assigned_client_id_ = self->assigned_client_id_;
                target.add_connection(c);
@@ -126,14 +114,16 @@ void connection::migrate(event_loop& target, protocol::connect_packet&& p,
 }
 
 void connection::resume_migrated(protocol::connect_packet&& p, std::vector<std::uint8_t> rest) {
-  std::error_code ec;
-  socket_.non_blocking(true, ec);
-  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+  if (int err = loop_->poller().add(fd_, 0, this); err != 0) {
+    close(protocol::reason_code::unspecified_error,
+          std::string("cannot watch the socket: ") + std::strerror(err), false);
+    return;
+  }
   version_ = p.protocol_version;
   accept_connect(std::move(p));
   if (state_ != state::active) return;
   if (registering_) {
-    held_input_ = std::move(rest);  // finish_connect() goes on from there
+    if (!rest.empty()) x().held_input = std::move(rest);  // finish_connect() goes on from there
     return;
   }
   if (!rest.empty()) process_input(rest);
@@ -141,7 +131,7 @@ void connection::resume_migrated(protocol::connect_packet&& p, std::vector<std::
 }
 
 void connection::accept_connect(protocol::connect_packet&& p) {
-  const auto& lim = server_.cfg().limits;
+  const auto& lim = server_().cfg().limits;
   bool v5 = version_ == protocol::version::v5;
   protocol::connack_packet ack;
 
@@ -163,10 +153,10 @@ void connection::accept_connect(protocol::connect_packet&& p) {
   } else {
     expiry = p.clean_start ? 0 : lim.max_session_expiry_s;
   }
-  will_ = std::move(p.will);
+  will_ = p.will ? std::make_unique<protocol::will_message>(std::move(*p.will)) : nullptr;
 
   session* s = loop_->find_session(p.client_id);
-  if (!s && !server_.try_reserve_session()) {
+  if (!s && !server_().try_reserve_session()) {
     refuse_connect(
         v5 ? protocol::reason_code::quota_exceeded : protocol::reason_code::server_unavailable,
         "limits.max_sessions reached");
@@ -178,7 +168,7 @@ void connection::accept_connect(protocol::connect_packet&& p) {
     if (p.clean_start || s->expiry_interval_s == 0) {
       end_session(*loop_, *s);  // releases its slot...
       s = nullptr;
-      if (!server_.try_reserve_session()) {  // ...which the new one takes
+      if (!server_().try_reserve_session()) {  // ...which the new one takes
         refuse_connect(
             v5 ? protocol::reason_code::quota_exceeded : protocol::reason_code::server_unavailable,
             "limits.max_sessions reached");
@@ -191,7 +181,7 @@ void connection::accept_connect(protocol::connect_packet&& p) {
   if (!s) s = &loop_->create_session(p.client_id);
   s->expiry_interval_s = expiry;
   s->version = version_;
-  const auto& cfg = server_.cfg();
+  const auto& cfg = server_().cfg();
   std::string uid = cfg.uid_from == uid_source::client_id ? p.client_id : p.username.value_or("");
   // "$client/..." names unbound sessions in channels; such a uid stays unbound.
   if (uid.rfind("$client/", 0) == 0) uid.clear();
@@ -199,7 +189,7 @@ void connection::accept_connect(protocol::connect_packet&& p) {
   // for a resumed session, its memberships), so that a push by uid from
   // any frontend right after it reaches this session.
   auto barrier = std::make_shared<cluster::sync_barrier>();
-  server_.bind_session(*s, uid, barrier.get());
+  server_().bind_session(*s, uid, barrier.get());
   session_ = s;
   state_ = state::active;
 
@@ -232,7 +222,8 @@ void connection::finish_connect(const protocol::connack_packet& ack) {
   registering_ = false;
   if (state_ != state::active || !session_) return;
   send(ack);
-  log(log_level::debug, "client ", session_->client_id(), " ", peer_, " connected (MQTT ",
+  if (log_enabled(log_level::debug))
+    log(log_level::debug, "client ", session_->client_id(), " ", peer(), " connected (MQTT ",
       static_cast<int>(version_), ", keep-alive ", keep_alive_s_, " s, session ",
       ack.session_present ? "resumed" : "new", ")");
   session_->attach(*this);
@@ -240,8 +231,8 @@ void connection::finish_connect(const protocol::connack_packet& ack) {
   arm_timer();
   if (!deferred) return;
   // Packets the client sent right after CONNECT waited for the CONNACK.
-  auto held = std::move(held_input_);
-  held_input_.clear();
+  std::vector<std::uint8_t> held;
+  if (x_) held.swap(x_->held_input);
   if (!held.empty()) process_input(held);
   if (state_ == state::active) start_read();
 }
@@ -257,7 +248,7 @@ void connection::on_disconnect(const protocol::disconnect_packet& p) {
         return;
       }
       session_->expiry_interval_s =
-          std::min(*p.props.session_expiry_interval, server_.cfg().limits.max_session_expiry_s);
+          std::min(*p.props.session_expiry_interval, server_().cfg().limits.max_session_expiry_s);
     }
   }
   // Reason 0x04 asks for the will anyway; any other clean DISCONNECT drops it.
@@ -270,7 +261,7 @@ void connection::end_session_link() {
   session* s = session_;
   session_ = nullptr;
   std::optional<protocol::will_message> w;
-  if (!will_suppressed_) w = std::move(will_);
+  if (!will_suppressed_ && will_) w = std::move(*will_);
   will_.reset();
   connection_lost(*loop_, *s, std::move(w), taken_over_);
 }

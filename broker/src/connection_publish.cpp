@@ -32,14 +32,14 @@ protocol::properties forwarded_properties(protocol::properties&& in) {
 bool connection::resolve_topic_alias(protocol::publish_packet& p) {
   if (version_ != protocol::version::v5 || !p.props.topic_alias) return true;
   std::uint16_t alias = *p.props.topic_alias;
-  std::uint16_t max = server_.cfg().limits.topic_alias_maximum;
+  std::uint16_t max = server_().cfg().limits.topic_alias_maximum;
   if (alias == 0 || alias > max) {
     close(protocol::reason_code::topic_alias_invalid, "topic alias out of range");
     return false;
   }
   // Sized on first use: clients that never use aliases pay nothing.
-  if (topic_aliases_.size() < max) topic_aliases_.resize(max);
-  auto& slot = topic_aliases_[alias - 1];
+  if (x().topic_aliases.size() < max) x().topic_aliases.resize(max);
+  auto& slot = x().topic_aliases[alias - 1];
   if (!p.topic.empty()) {
     slot = p.topic;
   } else if (slot.empty()) {
@@ -67,7 +67,7 @@ void connection::on_publish(protocol::publish_packet&& p) {
       return;
     }
     // Only new ids count against our receive maximum (a resend is not new).
-    if (session_->incoming_qos2_count() >= server_.cfg().limits.max_incoming_qos2) {
+    if (session_->incoming_qos2_count() >= server_().cfg().limits.max_incoming_qos2) {
       if (version_ == protocol::version::v5) {
         close(rc::receive_maximum_exceeded, "more unreleased QoS 2 messages than receive maximum");
       } else {
@@ -82,10 +82,10 @@ void connection::on_publish(protocol::publish_packet&& p) {
   std::uint64_t seq = qos > 0 ? expect_ack(id, qos) : 0;
   if (is_push_topic(p.topic)) {
     // A backend push request: executed, answered, never routed or retained.
-    handle_push_request(server_, p.topic, p.payload, p.props, session_->id());
+    handle_push_request(server_(), p.topic, p.payload, p.props, session_->id());
   } else if (is_gate_topic(p.topic)) {
     // Which frontend to use: answered, never routed.
-    handle_gate_request(server_, p.topic, p.payload, p.props, session_->uid);
+    handle_gate_request(server_(), p.topic, p.payload, p.props, session_->uid);
   } else if (!is_sys_topic(p.topic)) {
     auto m = std::make_shared<message>();
     m->topic = std::move(p.topic);
@@ -98,16 +98,16 @@ void connection::on_publish(protocol::publish_packet&& p) {
         m->expires_at = clock::now() + std::chrono::seconds(*p.props.message_expiry_interval);
       m->props = forwarded_properties(std::move(p.props));
     }
-    m->origin_frontend = server_.frontend_index();
+    m->origin_frontend = server_().frontend_index();
     if (qos == 0) {
-      server_.publish(m);
+      server_().publish(m);
       return;
     }
     // Acknowledged once the channel server owning the topic accepted it.
     // A QoS 2 id is settled in the session even if this connection is gone
     // by then (the client may resend it on its next connection).
     channel::session_id sid = session_->id();
-    server_.publish(m, [self = shared_from_this(), seq, sid, id, qos](bool accepted) {
+    server_().publish(m, [self = shared_from_this(), seq, sid, id, qos](bool accepted) {
       event_loop* loop = self->loop_;
       auto settle = [self, loop, seq, sid, id, qos, accepted] {
         if (qos == 2)
@@ -127,18 +127,18 @@ void connection::on_publish(protocol::publish_packet&& p) {
 }
 
 std::uint64_t connection::expect_ack(std::uint16_t packet_id, std::uint8_t qos) {
-  pending_acks_.push_back({packet_id, qos, 0});
-  return acks_sent_ + pending_acks_.size() - 1;
+  x().pending_acks.push_back({packet_id, qos, 0});
+  return x().acks_sent + x().pending_acks.size() - 1;
 }
 
 void connection::complete_ack(std::uint64_t seq, bool accepted) {
   using rc = protocol::reason_code;
-  if (seq < acks_sent_ || seq - acks_sent_ >= pending_acks_.size()) return;
-  pending_acks_[seq - acks_sent_].state = accepted ? 1 : 2;
+  if (seq < x().acks_sent || seq - x().acks_sent >= x().pending_acks.size()) return;
+  x().pending_acks[seq - x().acks_sent].state = accepted ? 1 : 2;
   std::size_t done = 0;
   bool refused_v311 = false;
-  for (; done < pending_acks_.size() && pending_acks_[done].state != 0; ++done) {
-    const auto& a = pending_acks_[done];
+  for (; done < x().pending_acks.size() && x().pending_acks[done].state != 0; ++done) {
+    const auto& a = x().pending_acks[done];
     if (state_ != state::active || !session_) continue;
     bool v5 = version_ == protocol::version::v5;
     if (a.state == 2) {
@@ -154,9 +154,9 @@ void connection::complete_ack(std::uint64_t seq, bool accepted) {
     if (a.qos == 1) send(protocol::puback_packet{a.packet_id, code, {}});
     if (a.qos == 2) send(protocol::pubrec_packet{a.packet_id, code, {}});
   }
-  pending_acks_.erase(pending_acks_.begin(),
-                      pending_acks_.begin() + static_cast<std::ptrdiff_t>(done));
-  acks_sent_ += done;
+  x().pending_acks.erase(x().pending_acks.begin(),
+                      x().pending_acks.begin() + static_cast<std::ptrdiff_t>(done));
+  x().acks_sent += done;
   if (refused_v311)
     close(rc::unspecified_error, "a publish was not accepted by its channel server", false);
 }

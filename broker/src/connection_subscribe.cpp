@@ -36,15 +36,14 @@ void connection::on_subscribe(protocol::subscribe_packet&& p) {
     o.retain_as_published = v5 && e.retain_as_published;
     o.retain_handling = v5 ? e.retain_handling : 0;
     o.subscription_id = subscription_id;
-    auto& held = session_->subscriptions();
-    if (held.size() >= server_.cfg().limits.max_subscriptions_per_session &&
-        held.find(e.filter) == held.end()) {
+    if (session_->subscriptions().size() >= server_().cfg().limits.max_subscriptions_per_session &&
+        !session_->has_subscription(e.filter)) {
       // Over limits.max_subscriptions_per_session: refuse this entry only.
       ack.reasons.push_back(v5 ? rc::quota_exceeded : rc::unspecified_error);
       continue;
     }
-    bool is_new = server_.subscribe(e.filter, *session_, o, barrier.get());
-    session_->subscriptions()[e.filter] = o;
+    bool is_new = server_().subscribe(e.filter, *session_, o, barrier.get());
+    session_->set_subscription(e.filter, o);
     ack.reasons.push_back(static_cast<rc>(e.qos));
     // Retained messages go to new non-shared subscriptions per retain handling.
     if (!shared && (o.retain_handling == 0 || (o.retain_handling == 1 && is_new)))
@@ -69,7 +68,7 @@ void connection::finish_subscribe(const protocol::suback_packet& ack,
   if (retained.empty()) return;
   publish_cache cache(clock::now());
   for (const auto& r : retained) {
-    server_.retained().match(r.filter, cache.now(), [&](const message_ptr& m) {
+    server_().retained().match(r.filter, cache.now(), [&](const message_ptr& m) {
       if (!session_) return;
       session_delivery d;
       d.msg = m;
@@ -85,8 +84,8 @@ void connection::on_unsubscribe(const protocol::unsubscribe_packet& p) {
   protocol::unsuback_packet ack;
   ack.packet_id = p.packet_id;
   for (const auto& f : p.filters) {
-    bool existed = server_.unsubscribe(f, *session_);
-    session_->subscriptions().erase(f);
+    bool existed = server_().unsubscribe(f, *session_);
+    session_->erase_subscription(f);
     ack.reasons.push_back(existed ? protocol::reason_code::success
                                   : protocol::reason_code::no_subscription_existed);
   }

@@ -1,7 +1,10 @@
 // The write side: control packets and PUBLISH chunks go into a bounded queue
 // that is flushed with one gathered write per loop turn.
+#include <sys/uio.h>
+
 #include <asio/post.hpp>
-#include <asio/write.hpp>
+#include <cerrno>
+#include <cstring>
 
 #include "connection.hpp"
 #include "event_loop.hpp"
@@ -12,7 +15,8 @@
 
 namespace pummelo::broker {
 namespace {
-constexpr std::size_t max_chunks_per_write = 64;  // bounded iovec per writev
+constexpr std::size_t max_iovecs_per_write = 64;  // bounded iovec per writev
+constexpr int writes_per_flush = 16;  // then the rest waits a turn: fairness
 }
 
 void connection::send(const protocol::packet& p) {
@@ -32,7 +36,7 @@ bool connection::send_publish(const session_delivery& d, std::uint16_t packet_id
   form.subscription_ids = d.subscription_ids.empty() ? nullptr : &d.subscription_ids;
   const auto& e = cache.get(d.msg, form);
   if (e.layout.size > client_max_packet_size_) return false;
-  const auto& sched = server_.cfg().scheduler;
+  const auto& sched = server_().cfg().scheduler;
   out_chunk chunk = make_publish_chunk(e, d.qos, packet_id);
   if (sched.type == scheduler_config::kind::buffer && d.qos == 0) {
     // The buffer scheduler's queue is bounded: QoS 0 pushes beyond it are
@@ -64,7 +68,7 @@ bool connection::enqueue(out_chunk chunk, bool is_push) {
     return true;
   }
   if (overflowed_) return false;
-  if (out_.bytes() + chunk.size() > server_.cfg().limits.max_write_queue_bytes) {
+  if (out_.bytes() + chunk.size() > server_().cfg().limits.max_write_queue_bytes) {
     // A client that stops reading is disconnected, never buffered without
     // bound. The close is posted, not run here: we may be deep inside a
     // session's delivery loop, which must not see its session ended under it.
@@ -76,7 +80,7 @@ bool connection::enqueue(out_chunk chunk, bool is_push) {
     return false;
   }
   out_.push(std::move(chunk));
-  if (is_push && server_.cfg().scheduler.type == scheduler_config::kind::buffer) {
+  if (is_push && server_().cfg().scheduler.type == scheduler_config::kind::buffer) {
     schedule_timed_flush();
   } else {
     schedule_flush();
@@ -88,52 +92,60 @@ void connection::schedule_timed_flush() {
   if (writing_ || flush_posted_ || flush_timed_) return;
   // pomelo's buffer scheduler: pushes wait up to flush_interval_ms so that a
   // burst leaves in one write.
-  if (!flush_timer_) flush_timer_ = std::make_unique<asio::steady_timer>(loop_->context());
+  if (!x().flush_timer) x().flush_timer = std::make_unique<asio::steady_timer>(loop_->context());
   flush_timed_ = true;
-  flush_timer_->expires_after(std::chrono::milliseconds(server_.cfg().scheduler.flush_interval_ms));
-  flush_timer_->async_wait([self = shared_from_this()](const std::error_code& ec) {
+  x().flush_timer->expires_after(std::chrono::milliseconds(server_().cfg().scheduler.flush_interval_ms));
+  x().flush_timer->async_wait([self = shared_from_this()](const std::error_code& ec) {
     self->flush_timed_ = false;
     if (!ec) self->flush();
   });
 }
 
 void connection::schedule_flush() {
-  if (writing_ || flush_posted_) return;
-  // Flush at the end of this loop turn so that everything queued during it
-  // leaves in one writev.
+  // While the socket is full, EPOLLOUT calls flush().
+  if (writing_ || flush_posted_ || state_ == state::closed) return;
   flush_posted_ = true;
-  asio::post(loop_->context(), [self = shared_from_this()] {
-    self->flush_posted_ = false;
-    self->flush();
-  });
+  loop_->request_flush(*this);
 }
 
 void connection::flush() {
-  if (writing_ || state_ == state::closed) return;
-  if (out_.empty()) {
-    if (state_ == state::closing) finish_close();
+  if (state_ == state::closed) return;
+  for (int round = 0; round < writes_per_flush && !out_.empty(); ++round) {
+    iovec iov[max_iovecs_per_write];
+    const std::size_t n = out_.gather(iov, max_iovecs_per_write);
+    const ssize_t written = ::writev(fd_, iov, static_cast<int>(n));
+    if (written < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        writing_ = true;  // the client is slow: wait until it reads
+        update_interest();
+        return;
+      }
+      const int err = errno;
+      if (state_ == state::closing) {
+        finish_close();
+      } else {
+        close(protocol::reason_code::success, std::string("write failed: ") + std::strerror(err),
+              false);
+      }
+      return;
+    }
+    loop_->stats().bytes_sent.add(static_cast<std::size_t>(written));
+    out_.consume(static_cast<std::size_t>(written));
+  }
+  if (!out_.empty()) {
+    if (!writing_ && !flush_posted_) {
+      // More than writes_per_flush batches: let other connections write first.
+      flush_posted_ = true;
+      loop_->request_flush(*this);
+    }
     return;
   }
-  std::vector<asio::const_buffer> buffers;
-  std::size_t chunks = out_.gather(buffers, max_chunks_per_write);
-  writing_ = true;
-  asio::async_write(socket_, buffers,
-                    [self = shared_from_this(), chunks](const std::error_code& ec, std::size_t n) {
-                      self->writing_ = false;
-                      if (self->state_ == state::closed) return;
-                      if (ec) {
-                        if (self->state_ == state::closing) {
-                          self->finish_close();
-                        } else {
-                          self->close(protocol::reason_code::success, "write failed: " + ec.message(),
-                                      false);
-                        }
-                        return;
-                      }
-                      self->loop_->stats().bytes_sent.add(n);
-                      self->out_.consume(chunks);
-                      self->flush();
-                    });
+  if (writing_) {
+    writing_ = false;
+    update_interest();
+  }
+  if (state_ == state::closing) finish_close();
 }
 
 }  // namespace pummelo::broker

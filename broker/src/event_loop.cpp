@@ -23,6 +23,8 @@ event_loop::~event_loop() { join(); }
 event_loop* event_loop::current() noexcept { return current_loop; }
 
 void event_loop::start() {
+  poller_.start();
+  tick_deadlines();
   thread_ = std::thread([this] {
     current_loop = this;
     // One place per loop where an escaped exception is caught: log it and
@@ -43,32 +45,101 @@ void event_loop::join() {
   if (thread_.joinable()) thread_.join();
 }
 
+std::size_t event_loop::client_id_hash::operator()(const std::unique_ptr<session>& s) const {
+  return (*this)(std::string_view(s->client_id()));
+}
+
+bool event_loop::client_id_equal::operator()(std::string_view id,
+                                             const std::unique_ptr<session>& s) const noexcept {
+  return id == s->client_id();
+}
+
 session* event_loop::find_session(const std::string& client_id) {
-  auto it = sessions_by_client_.find(client_id);
-  return it == sessions_by_client_.end() ? nullptr : it->second.get();
+  auto it = sessions_.find(std::string_view(client_id));
+  return it == sessions_.end() ? nullptr : it->get();
 }
 
 session* event_loop::find_session(channel::session_id id) {
-  auto it = sessions_by_id_.find(id);
-  return it == sessions_by_id_.end() ? nullptr : it->second;
+  const std::size_t slot = (id >> 8) & (max_slots - 1);
+  if (slot >= slots_.size()) return nullptr;
+  session* s = slots_[slot];
+  return s && s->id() == id ? s : nullptr;
 }
 
 session& event_loop::create_session(const std::string& client_id) {
-  channel::session_id id = (next_session_seq_++ << 8) | index_;
+  std::uint32_t slot;
+  if (!free_slots_.empty()) {
+    slot = free_slots_.back();
+    free_slots_.pop_back();
+  } else {
+    // limits.max_sessions is checked before this, and is far below 2^24 per loop.
+    slot = static_cast<std::uint32_t>(slots_.size());
+    slots_.push_back(nullptr);
+  }
+  const std::uint64_t generation = next_session_seq_++ & 0xFFFFFFFFu;
+  channel::session_id id = (generation << 32) | (std::uint64_t{slot} << 8) | index_;
   auto s = std::make_unique<session>(*this, id, client_id);
   session& ref = *s;
-  sessions_by_id_.emplace(id, s.get());
-  sessions_by_client_[client_id] = std::move(s);
+  slots_[slot] = s.get();
+  sessions_.insert(std::move(s));
   return ref;
 }
 
 void event_loop::destroy_session(session& s) {
   for (const auto& [filter, options] : s.subscriptions()) owner_.unsubscribe(filter, s);
-  s.subscriptions().clear();
+  s.clear_subscriptions();
   owner_.unbind_session(s);
-  sessions_by_id_.erase(s.id());
-  sessions_by_client_.erase(s.client_id());  // frees s
+  const auto slot = static_cast<std::uint32_t>((s.id() >> 8) & (max_slots - 1));
+  slots_[slot] = nullptr;
+  free_slots_.push_back(slot);
+  auto it = sessions_.find(std::string_view(s.client_id()));
+  if (it != sessions_.end()) sessions_.erase(it);  // frees s
   owner_.release_session();
+}
+
+void event_loop::remove_connection(const std::shared_ptr<connection>& c) {
+  auto it = connections_.find(c);
+  if (it == connections_.end()) return;
+  retired_.push_back(*it);
+  connections_.erase(it);
+  post_end_turn();
+}
+
+void event_loop::request_flush(connection& c) {
+  flush_list_.push_back(&c);
+  post_end_turn();
+}
+
+void event_loop::post_end_turn() {
+  if (end_turn_posted_) return;
+  end_turn_posted_ = true;
+  asio::post(context_, [this] { end_turn(); });
+}
+
+void event_loop::end_turn() {
+  end_turn_posted_ = false;
+  // Connections retired before this point may be named in flush_list_; free
+  // them only after it is processed. Ones retired meanwhile wait for the
+  // next turn (which their retirement posted).
+  auto dead = std::move(retired_);
+  retired_.clear();
+  auto list = std::move(flush_list_);
+  flush_list_.clear();
+  for (auto* c : list) c->flush_now();
+  if (flush_list_.empty() && list.capacity() <= 4096) {
+    list.clear();
+    flush_list_ = std::move(list);  // keep the capacity for the next fan-out
+  }
+}
+
+void event_loop::tick_deadlines() {
+  deadlines_.advance(clock::now(), [](deadline_wheel::entry& e) {
+    static_cast<connection&>(e).on_deadline();
+  });
+  deadline_timer_.expires_after(deadline_wheel::tick);
+  deadline_timer_.async_wait([this](const std::error_code& ec) {
+    if (!ec) tick_deadlines();
+  });
 }
 
 void event_loop::shut_down() {
@@ -77,9 +148,13 @@ void event_loop::shut_down() {
     auto all = std::vector<std::shared_ptr<connection>>(connections_.begin(), connections_.end());
     for (auto& c : all) c->kick(protocol::reason_code::server_shutting_down, "server shutting down");
     work_.reset();
+    poller_.stop();
     // Give DISCONNECTs a moment to leave, then stop whatever timers remain.
     auto grace = std::make_shared<asio::steady_timer>(context_, std::chrono::milliseconds(200));
-    grace->async_wait([this, grace](const std::error_code&) { context_.stop(); });
+    grace->async_wait([this, grace](const std::error_code&) {
+      deadline_timer_.cancel();
+      context_.stop();
+    });
   });
 }
 

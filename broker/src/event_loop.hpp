@@ -5,15 +5,19 @@
 
 #include <asio/executor_work_guard.hpp>
 #include <asio/io_context.hpp>
+#include <asio/steady_timer.hpp>
 
 #include <memory>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
+#include "deadline_wheel.hpp"
 #include "pummelo/channel/topic_tree.hpp"
+#include "socket_poller.hpp"
 #include "stats.hpp"
 
 namespace pummelo::broker {
@@ -53,12 +57,24 @@ class event_loop {
   /// destroy sessions.
   template <class F>
   void for_each_session(F&& f) {
-    for (auto& [id, s] : sessions_by_id_) f(*s);
+    for (auto* s : slots_)
+      if (s) f(*s);
   }
 
-  // Connections running on this loop, kept for shutdown.
+  // Connections running on this loop. A removed connection is freed only
+  // after the current handler returns: the socket poller's batch or the
+  // end-of-turn flush may still name it.
   void add_connection(const std::shared_ptr<connection>& c) { connections_.insert(c); }
-  void remove_connection(const std::shared_ptr<connection>& c) { connections_.erase(c); }
+  void remove_connection(const std::shared_ptr<connection>& c);
+
+  /// Client sockets of this loop (see socket_poller.hpp).
+  socket_poller& poller() noexcept { return poller_; }
+  /// Connection deadlines of this loop (see deadline_wheel.hpp).
+  deadline_wheel& deadlines() noexcept { return deadlines_; }
+  /// Flushes `c` at the end of this loop turn, so that everything queued for
+  /// it during the turn leaves in one write. One posted task serves every
+  /// connection, however many a fan-out touched.
+  void request_flush(connection& c);
   /// Closes every connection (v5: DISCONNECT 0x8B) and stops the loop.
   void shut_down();
 
@@ -66,8 +82,11 @@ class event_loop {
   /// connection holds no read buffer of its own.
   std::vector<std::uint8_t>& read_buffer() noexcept { return read_buffer_; }
 
-  // Session ids carry their loop in the low byte so anyone can route to them.
+  // A session id is (generation << 32) | (slot << 8) | loop: anyone can route
+  // to the loop, the loop finds the session by slot, and the generation (a
+  // counter per loop) tells a reused slot from the session an old id named.
   static unsigned loop_of(channel::session_id id) noexcept { return static_cast<unsigned>(id & 0xFF); }
+  static constexpr std::size_t max_slots = std::size_t{1} << 24;
 
  private:
   server& owner_;
@@ -77,10 +96,41 @@ class event_loop {
   std::thread thread_;
   loop_stats stats_;
   std::uint64_t next_session_seq_ = 1;
-  std::unordered_map<std::string, std::unique_ptr<session>> sessions_by_client_;
-  std::unordered_map<channel::session_id, session*> sessions_by_id_;
+  // Owns the sessions; looked up by client id without a second copy of it
+  // (the hash and equality read the session's own id).
+  struct client_id_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view id) const noexcept { return std::hash<std::string_view>{}(id); }
+    // Not noexcept on purpose: libstdc++ then caches each hash in its node
+    // (free: the node rounds up to the same allocation), so a lookup need
+    // not re-hash the neighbours it walks past.
+    std::size_t operator()(const std::unique_ptr<session>& s) const;
+  };
+  struct client_id_equal {
+    using is_transparent = void;
+    bool operator()(const std::unique_ptr<session>& a, const std::unique_ptr<session>& b) const noexcept {
+      return a == b;
+    }
+    bool operator()(std::string_view id, const std::unique_ptr<session>& s) const noexcept;
+    bool operator()(const std::unique_ptr<session>& s, std::string_view id) const noexcept {
+      return (*this)(id, s);
+    }
+  };
+  std::unordered_set<std::unique_ptr<session>, client_id_hash, client_id_equal> sessions_;
+  std::vector<session*> slots_;               // by slot; null when free
+  std::vector<std::uint32_t> free_slots_;
   std::unordered_set<std::shared_ptr<connection>> connections_;
   std::vector<std::uint8_t> read_buffer_;
+  socket_poller poller_{context_};
+  deadline_wheel deadlines_;
+  asio::steady_timer deadline_timer_{context_};
+  std::vector<connection*> flush_list_;  // alive: retired ones wait for end_turn
+  std::vector<std::shared_ptr<connection>> retired_;
+  bool end_turn_posted_ = false;
+
+  void post_end_turn();
+  void end_turn();
+  void tick_deadlines();
 };
 
 }  // namespace pummelo::broker

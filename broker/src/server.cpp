@@ -1,6 +1,13 @@
 #include "server.hpp"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <asio/post.hpp>
+#include <cerrno>
+#include <cstring>
 #include <condition_variable>
 #include <csignal>
 #include <algorithm>
@@ -67,7 +74,7 @@ bool server::subscribe(const std::string& filter, session& s,
     std::unique_lock lock(subscriptions_mutex_);
     is_new = subscriptions_.subscribe(filter, s.id(), o);
   }
-  if (is_new) cluster_->frontend().join(filter, s.member, b);
+  if (is_new) cluster_->frontend().join(filter, s.member(), b);
   return is_new;
 }
 
@@ -77,24 +84,25 @@ bool server::unsubscribe(const std::string& filter, session& s) {
     std::unique_lock lock(subscriptions_mutex_);
     existed = subscriptions_.unsubscribe(filter, s.id());
   }
-  if (existed) cluster_->frontend().leave(filter, s.member);
+  if (existed) cluster_->frontend().leave(filter, s.member());
   return existed;
 }
 
 void server::bind_session(session& s, const std::string& uid, cluster::sync_barrier* b) {
   auto& fe = cluster_->frontend();
   s.claim_stamp = fe.claim(s.client_id());
-  auto member = channel_registry::member_name(uid, s.client_id());
-  if (!s.member.empty() && member == s.member && uid == s.uid) return;
-  if (!s.member.empty()) {
+  if (s.bound && uid == s.uid) return;
+  if (s.bound) {
     // A resumed session under another uid moves its memberships along.
-    for (const auto& [filter, options] : s.subscriptions()) fe.leave(filter, s.member);
+    const auto old_member = s.member();
+    for (const auto& [filter, options] : s.subscriptions()) fe.leave(filter, old_member);
     if (!s.uid.empty()) fe.unbind_uid(s.uid, s.id());
   }
   s.uid = uid;
-  s.member = std::move(member);
+  s.bound = true;
   if (!s.uid.empty()) fe.bind_uid(s.uid, s.id(), b);
-  for (const auto& [filter, options] : s.subscriptions()) fe.join(filter, s.member, b);
+  const auto member = s.member();
+  for (const auto& [filter, options] : s.subscriptions()) fe.join(filter, member, b);
 }
 
 void server::unbind_session(session& s) {
@@ -152,6 +160,7 @@ void server::open_listeners() {
     if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
     if (!ec) acceptor.bind(ep, ec);
     if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+    if (!ec) acceptor.non_blocking(true, ec);  // accept_ready() loops until EAGAIN
     if (ec)
       throw std::runtime_error("cannot listen on " + l.host + ":" + std::to_string(l.port) + ": " +
                                ec.message());
@@ -161,42 +170,69 @@ void server::open_listeners() {
 }
 
 void server::accept_next(std::size_t listener) {
-  // New connections are spread round-robin; after CONNECT each moves to the
+  acceptors_[listener].async_wait(asio::ip::tcp::acceptor::wait_read,
+                                  [this, listener](const std::error_code& ec) {
+                                    if (ec == asio::error::operation_aborted) return;
+                                    accept_ready(listener);
+                                  });
+}
+
+void server::accept_ready(std::size_t listener) {
+  // accept4 in a loop rather than Asio's async_accept: Asio would register
+  // each socket with its own reactor only for us to take it out again, and
+  // a burst of connects is taken in one wake-up. New connections are spread
+  // round-robin, one posted batch per loop; after CONNECT each moves to the
   // loop its client id hashes to.
-  auto& target = *loops_[next_accept_loop_];
-  next_accept_loop_ = (next_accept_loop_ + 1) % loops_.size();
-  acceptors_[listener].async_accept(
-      target.context(), [this, listener, &target](std::error_code ec, asio::ip::tcp::socket s) {
-        if (ec == asio::error::operation_aborted) return;
-        if (!ec) {
-          if (!try_reserve_connection()) {
-            target.stats().connections_refused.add();
-            log(log_level::warning, "refusing connection: limits.max_connections (",
-                config_.limits.max_connections, ") reached");
-            s.close(ec);
-          } else {
-            asio::post(target.context(), [&target, sock = std::move(s)]() mutable {
-              auto c = std::make_shared<connection>(target, std::move(sock));
-              target.add_connection(c);
-              c->start();
-            });
-          }
-        } else if (ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space ||
-                   ec == asio::error::no_memory) {
-          // Out of descriptors or memory: retrying at once would spin, so
-          // pause this listener briefly and let connections close meanwhile.
-          log(log_level::warning, "accept failed: ", ec.message(), "; pausing accepts for 100 ms");
-          auto& timer = *accept_backoff_[listener];
-          timer.expires_after(std::chrono::milliseconds(100));
-          timer.async_wait([this, listener](const std::error_code& wait_ec) {
-            if (!wait_ec) accept_next(listener);
-          });
-          return;
-        }
-        // Other errors (e.g. a peer that reset before accept) concern only
-        // that one connection: accept the next at once.
-        accept_next(listener);
-      });
+  constexpr int max_accepts_per_wakeup = 256;
+  std::vector<std::vector<int>> batches(loops_.size());
+  const int lfd = acceptors_[listener].native_handle();
+  bool pause = false;
+  for (int i = 0; i < max_accepts_per_wakeup; ++i) {
+    const int fd = ::accept4(lfd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+      const int err = errno;
+      if (err == EAGAIN || err == EWOULDBLOCK) break;
+      if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) {
+        // Out of descriptors or memory: retrying at once would spin, so
+        // pause this listener briefly and let connections close meanwhile.
+        log(log_level::warning, "accept failed: ", std::strerror(err), "; pausing accepts for 100 ms");
+        pause = true;
+        break;
+      }
+      continue;  // e.g. a peer that reset before accept: only that one
+    }
+    if (!try_reserve_connection()) {
+      loops_[0]->stats().connections_refused.add();
+      log(log_level::warning, "refusing connection: limits.max_connections (",
+          config_.limits.max_connections, ") reached");
+      ::close(fd);
+      continue;
+    }
+    const int one = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    batches[next_accept_loop_].push_back(fd);
+    next_accept_loop_ = (next_accept_loop_ + 1) % loops_.size();
+  }
+  for (std::size_t l = 0; l < batches.size(); ++l) {
+    if (batches[l].empty()) continue;
+    auto& target = *loops_[l];
+    asio::post(target.context(), [&target, fds = std::move(batches[l])] {
+      for (int fd : fds) {
+        auto c = std::make_shared<connection>(target, fd);
+        target.add_connection(c);
+        c->start();
+      }
+    });
+  }
+  if (pause) {
+    auto& timer = *accept_backoff_[listener];
+    timer.expires_after(std::chrono::milliseconds(100));
+    timer.async_wait([this, listener](const std::error_code& wait_ec) {
+      if (!wait_ec) accept_next(listener);
+    });
+    return;
+  }
+  accept_next(listener);
 }
 
 void server::run() {

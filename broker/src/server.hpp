@@ -103,7 +103,8 @@ class server {
 
  private:
   void open_listeners();
-  void accept_next(std::size_t listener);
+  void accept_next(std::size_t listener);   // waits until the listener is readable
+  void accept_ready(std::size_t listener);  // accepts what is pending
   void shut_down();
 
   config config_;

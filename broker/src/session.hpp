@@ -8,10 +8,10 @@
 
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <optional>
 #include <string>
-#include <unordered_map>
-#include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "message.hpp"
@@ -71,51 +71,62 @@ class session {
   bool on_pubrec(std::uint16_t id, bool failed);
   bool on_pubcomp(std::uint16_t id);
 
-  // Incoming QoS 2: true if the id was new (deliver the message).
   // Inbound QoS 2 ids between PUBLISH and PUBREL. An id is pending until
   // the channel server accepted the message: a resend meanwhile is not
   // acknowledged, and a refusal forgets the id so that a resend counts anew.
-  bool has_incoming_qos2(std::uint16_t id) const { return incoming_qos2_.count(id) > 0; }
+  // A short list (limits.max_incoming_qos2, and empty for most devices).
+  bool has_incoming_qos2(std::uint16_t id) const { return find_qos2(id) != nullptr; }
   bool incoming_qos2_pending(std::uint16_t id) const {
-    auto it = incoming_qos2_.find(id);
-    return it != incoming_qos2_.end() && !it->second;
+    auto* e = find_qos2(id);
+    return e && !e->second;
   }
-  bool begin_incoming_qos2(std::uint16_t id) { return incoming_qos2_.emplace(id, false).second; }
-  void resolve_incoming_qos2(std::uint16_t id, bool accepted) {
-    if (!accepted) {
-      incoming_qos2_.erase(id);
-    } else if (auto it = incoming_qos2_.find(id); it != incoming_qos2_.end()) {
-      it->second = true;
-    }
-  }
-  bool end_incoming_qos2(std::uint16_t id) { return incoming_qos2_.erase(id) > 0; }
-  std::size_t incoming_qos2_count() const noexcept { return incoming_qos2_.size(); }
+  bool begin_incoming_qos2(std::uint16_t id);  // true if the id was new
+  void resolve_incoming_qos2(std::uint16_t id, bool accepted);
+  bool end_incoming_qos2(std::uint16_t id);
+  std::size_t incoming_qos2_count() const noexcept { return q_ ? q_->incoming_qos2.size() : 0; }
 
-  /// Subscriptions held, filter → options (mirror of the topic tree entries).
-  std::unordered_map<std::string, channel::subscription_options>& subscriptions() noexcept {
-    return subscriptions_;
-  }
+  /// Subscriptions held, filter → options (mirror of the topic tree
+  /// entries). A flat list: a device holds a handful, and a hash map would
+  /// cost each one a bucket array.
+  using subscription_list = std::vector<std::pair<std::string, channel::subscription_options>>;
+  const subscription_list& subscriptions() const noexcept { return subscriptions_; }
+  bool has_subscription(const std::string& filter) const noexcept;
+  void set_subscription(const std::string& filter, const channel::subscription_options& o);
+  void erase_subscription(const std::string& filter) noexcept;
+  void clear_subscriptions() noexcept { subscription_list().swap(subscriptions_); }
 
-  /// The uid the session is bound to ("" when unbound) and its channel member
-  /// name (see channel_registry::member_name).
+  /// The uid the session is bound to ("" when unbound), and whether
+  /// server::bind_session has bound it yet.
   std::string uid;
-  std::string member;
+  bool bound = false;
+  /// Its name in channels (see channel_registry::member_name); computed, as
+  /// it is needed only when memberships change.
+  std::string member() const;
   std::uint64_t claim_stamp = 0;  // cluster: this session's claim on its client id
 
   // Lifetime settings from the last CONNECT (and DISCONNECT for v5).
   std::uint32_t expiry_interval_s = 0;  // 0 = ends with the connection
   protocol::version version = protocol::version::v3_1_1;
 
-  /// A will waiting for its delay to pass (v5 will delay interval).
-  std::optional<protocol::will_message> delayed_will;
-  asio::steady_timer will_timer;
-  asio::steady_timer expiry_timer;
-
+  /// What a session keeps only while it is offline: a will waiting for its
+  /// delay (v5 will delay interval) and the expiry timer. Most sessions are
+  /// online, so this is allocated only when needed (offline_state()).
+  struct offline {
+    explicit offline(asio::io_context& io) : will_timer(io), expiry_timer(io) {}
+    std::optional<protocol::will_message> delayed_will;
+    asio::steady_timer will_timer;
+    asio::steady_timer expiry_timer;
+  };
+  offline& offline_state();
+  offline* offline_if_any() noexcept { return offline_.get(); }
+  /// Cancels the timers and drops a delayed will (the session is back, or ends).
+  void clear_offline_state() noexcept { offline_.reset(); }
 
  private:
   void pump();  // resends unsent inflight, then moves queued messages into flight
   void send_new(session_delivery& d, publish_cache& cache);
-  void erase_inflight(std::deque<inflight_message>::iterator it);
+  void erase_inflight(std::vector<inflight_message>::iterator it);
+  const std::pair<std::uint16_t, bool>* find_qos2(std::uint16_t id) const noexcept;
   std::uint16_t next_packet_id();
   std::size_t window() const noexcept;
 
@@ -123,13 +134,23 @@ class session {
   channel::session_id id_;
   std::string client_id_;
   connection* connection_ = nullptr;
-  std::unordered_map<std::string, channel::subscription_options> subscriptions_;
-  std::deque<inflight_message> inflight_;
-  std::deque<session_delivery> queue_;
-  std::size_t queued_bytes_ = 0;
-  std::size_t sent_count_ = 0;  // inflight entries with sent == true
-  std::unordered_map<std::uint16_t, bool> incoming_qos2_;  // id -> accepted
-  std::uint16_t last_packet_id_ = 0;
+  subscription_list subscriptions_;
+  // QoS 1/2 state: messages in flight (at most the window), those waiting
+  // for the window, inbound QoS 2 ids. A device that only receives QoS 0
+  // never needs it, so it is allocated on first use and freed when empty.
+  struct qos_state {
+    std::vector<inflight_message> inflight;
+    std::deque<session_delivery> queue;
+    std::size_t queued_bytes = 0;
+    std::size_t sent_count = 0;  // inflight entries with sent == true
+    std::vector<std::pair<std::uint16_t, bool>> incoming_qos2;  // id -> accepted
+    std::uint16_t last_packet_id = 0;
+    bool empty() const noexcept { return inflight.empty() && queue.empty() && incoming_qos2.empty(); }
+  };
+  qos_state& qos();
+  void release_qos_if_empty() noexcept;
+  std::unique_ptr<qos_state> q_;
+  std::unique_ptr<offline> offline_;
 };
 
 }  // namespace pummelo::broker

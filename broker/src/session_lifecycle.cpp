@@ -32,13 +32,12 @@ void publish_will(event_loop& loop, protocol::will_message&& w, std::uint64_t or
 }
 
 void end_session(event_loop& loop, session& s) {
-  if (s.delayed_will) {
-    auto w = std::move(*s.delayed_will);
-    s.delayed_will.reset();
+  if (auto* off = s.offline_if_any(); off && off->delayed_will) {
+    auto w = std::move(*off->delayed_will);
+    off->delayed_will.reset();
     publish_will(loop, std::move(w), s.id());
   }
-  s.will_timer.cancel();
-  s.expiry_timer.cancel();
+  s.clear_offline_state();
   loop.destroy_session(s);
 }
 
@@ -56,23 +55,26 @@ void connection_lost(event_loop& loop, session& s, std::optional<protocol::will_
       publish_will(loop, std::move(*will), s.id());
     } else {
       // v5 3.1.3.2.2: sent when the delay passes or the session ends, if earlier.
-      s.delayed_will = std::move(will);
-      s.will_timer.expires_after(std::chrono::seconds(delay));
+      auto& off = s.offline_state();
+      off.delayed_will = std::move(will);
+      off.will_timer.expires_after(std::chrono::seconds(delay));
       auto id = s.id();
-      s.will_timer.async_wait([&loop, id](const std::error_code& ec) {
+      off.will_timer.async_wait([&loop, id](const std::error_code& ec) {
         if (ec) return;
         session* live = loop.find_session(id);
-        if (!live || !live->delayed_will) return;
-        auto w = std::move(*live->delayed_will);
-        live->delayed_will.reset();
+        auto* o = live ? live->offline_if_any() : nullptr;
+        if (!o || !o->delayed_will) return;
+        auto w = std::move(*o->delayed_will);
+        o->delayed_will.reset();
         publish_will(loop, std::move(w), id);
       });
     }
   }
   if (!taken_over && s.expiry_interval_s != 0xFFFFFFFF) {
-    s.expiry_timer.expires_after(std::chrono::seconds(s.expiry_interval_s));
+    auto& off = s.offline_state();
+    off.expiry_timer.expires_after(std::chrono::seconds(s.expiry_interval_s));
     auto id = s.id();
-    s.expiry_timer.async_wait([&loop, id](const std::error_code& ec) {
+    off.expiry_timer.async_wait([&loop, id](const std::error_code& ec) {
       if (ec) return;
       session* live = loop.find_session(id);
       if (!live || live->online()) return;

@@ -1,12 +1,12 @@
 // A connection's bounded queue of outgoing bytes, written with one gathered
 // write (writev) per batch. Shared chunks let many connections send the same
-// encoded PUBLISH without copying it.
+// encoded PUBLISH without copying it. An empty queue holds no memory: idle
+// connections are most connections.
 #pragma once
 
-#include <asio/buffer.hpp>
+#include <sys/uio.h>
 
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <vector>
 
@@ -27,34 +27,33 @@ struct out_chunk {
 
 class write_queue {
  public:
-  void push(out_chunk chunk) {
-    bytes_ += chunk.size();
-    if (chunk.buffered_push) ++buffered_pushes_;
-    chunks_.push_back(std::move(chunk));
-  }
-  std::size_t bytes() const noexcept { return bytes_; }
-  /// Chunks marked buffered_push still queued (written or not yet).
-  std::size_t buffered_pushes() const noexcept { return buffered_pushes_; }
-  bool empty() const noexcept { return chunks_.empty(); }
+  void push(out_chunk chunk);
+  /// Bytes not written yet.
+  std::size_t bytes() const noexcept { return b_ ? b_->bytes : 0; }
+  /// Chunks marked buffered_push not fully written yet.
+  std::size_t buffered_pushes() const noexcept { return b_ ? b_->buffered_pushes : 0; }
+  bool empty() const noexcept { return !b_; }
 
-  /// Appends buffers for up to `max_chunks` chunks from the front; returns how
-  /// many chunks they cover. The chunks stay queued (and their memory valid)
-  /// until consume(): deque push_back never moves existing elements.
-  std::size_t gather(std::vector<asio::const_buffer>& out, std::size_t max_chunks) const;
+  /// Fills up to `max` iovecs with the unwritten bytes from the front;
+  /// returns how many it filled.
+  std::size_t gather(iovec* out, std::size_t max) const noexcept;
 
-  /// Drops the first `chunks` chunks after they were written.
-  void consume(std::size_t chunks) noexcept;
+  /// Drops `n` bytes from the front after they were written.
+  void consume(std::size_t n) noexcept;
 
-  void clear() noexcept {
-    chunks_.clear();
-    bytes_ = 0;
-    buffered_pushes_ = 0;
-  }
+  void clear() noexcept { b_.reset(); }
 
  private:
-  std::deque<out_chunk> chunks_;
-  std::size_t bytes_ = 0;
-  std::size_t buffered_pushes_ = 0;
+  // Allocated while something is queued: an idle connection holds a null
+  // pointer only.
+  struct body {
+    std::vector<out_chunk> chunks;
+    std::size_t head = 0;         // first chunk not fully written
+    std::size_t head_offset = 0;  // bytes of chunks[head] already written
+    std::size_t bytes = 0;
+    std::size_t buffered_pushes = 0;
+  };
+  std::unique_ptr<body> b_;
 };
 
 }  // namespace pummelo::broker

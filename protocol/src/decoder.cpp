@@ -24,13 +24,12 @@ bool client_to_server_only(packet_type t) noexcept {
 }  // namespace
 
 decoder::decoder(role r, const limits& lim, version v)
-    : role_(r), limits_(lim), version_(v) {}
+    : limits_(lim), role_(r), version_(v) {}
 
 decode_result decoder::fail(errc e, std::size_t consumed) {
   failed_ = true;
   error_ = e;
-  std::vector<std::uint8_t>().swap(partial_);
-  ready_.reset();
+  release_partial();
   return {decode_status::error, consumed, e};
 }
 
@@ -60,7 +59,7 @@ errc decoder::check_size() const noexcept {
   return total > limit ? errc::packet_too_large : errc::ok;
 }
 
-decode_result decoder::feed(std::span<const std::uint8_t> bytes) {
+decode_result decoder::feed(std::span<const std::uint8_t> bytes, packet& out) {
   if (failed_) return {decode_status::error, 0, error_};
   std::size_t pos = 0;
 
@@ -75,15 +74,13 @@ decode_result decoder::feed(std::span<const std::uint8_t> bytes) {
   if (!length_done_) {
     while (pos < bytes.size() && !length_done_) {
       const std::uint8_t b = bytes[pos++];
-      remaining_length_ += (b & 0x7Fu) * length_multiplier_;
+      remaining_length_ += (b & 0x7Fu) << (7 * length_bytes_);
       ++length_bytes_;
       if ((b & 0x80) == 0) {
         length_done_ = true;
       } else if (length_bytes_ == 4) {
         // A fifth length byte would follow: no need to wait for it.
         return fail(errc::malformed_remaining_length, pos);
-      } else {
-        length_multiplier_ *= 128;
       }
     }
     if (!length_done_) return {decode_status::need_more, pos, errc::ok};
@@ -92,40 +89,38 @@ decode_result decoder::feed(std::span<const std::uint8_t> bytes) {
   }
 
   const std::size_t available = bytes.size() - pos;
-  if (partial_.empty() && available >= remaining_length_) {
+  if (partial_size_ == 0 && available >= remaining_length_) {
     // The whole body is in this chunk: parse it in place.
-    return complete(bytes.subspan(pos, remaining_length_), pos + remaining_length_);
+    return complete(bytes.subspan(pos, remaining_length_), pos + remaining_length_, out);
   }
   if (available == 0) return {decode_status::need_more, pos, errc::ok};
 
-  if (partial_.empty()) partial_.reserve(remaining_length_);  // size checked
-  const std::size_t n = std::min(available, remaining_length_ - partial_.size());
-  const auto chunk = bytes.subspan(pos, n);
-  partial_.insert(partial_.end(), chunk.begin(), chunk.end());
+  if (!partial_) partial_ = std::make_unique_for_overwrite<std::uint8_t[]>(remaining_length_);  // size checked
+  const std::size_t n = std::min<std::size_t>(available, remaining_length_ - partial_size_);
+  std::copy_n(bytes.data() + pos, n, partial_.get() + partial_size_);
+  partial_size_ += static_cast<std::uint32_t>(n);
   pos += n;
-  if (partial_.size() < remaining_length_) {
+  if (partial_size_ < remaining_length_) {
     if (awaiting_connect()) {
       // Reject a wrong protocol name or level without waiting for the rest.
-      if (const errc e = detail::check_connect_prefix(partial_); e != errc::ok) {
+      if (const errc e = detail::check_connect_prefix(partial()); e != errc::ok) {
         return fail(e, pos);
       }
     }
     return {decode_status::need_more, pos, errc::ok};
   }
-  return complete(partial_, pos);
+  return complete(partial(), pos, out);
 }
 
 decode_result decoder::complete(std::span<const std::uint8_t> body,
-                                std::size_t consumed) {
-  packet p;
+                                std::size_t consumed, packet& p) {
   const errc e = decode_packet(header_byte_, body, version_, limits_, p);
   // `body` may point into partial_: release it only after parsing. Freeing
   // (not just clearing) keeps idle connections from holding big buffers.
-  std::vector<std::uint8_t>().swap(partial_);
+  release_partial();
   have_header_byte_ = false;
   length_done_ = false;
   remaining_length_ = 0;
-  length_multiplier_ = 1;
   length_bytes_ = 0;
   if (e != errc::ok) return fail(e, consumed);
 
@@ -140,14 +135,14 @@ decode_result decoder::complete(std::span<const std::uint8_t> body,
       return fail(errc::protocol_error, consumed);
     }
   }
-  ready_ = std::move(p);
   return {decode_status::packet_ready, consumed, errc::ok};
 }
 
-packet decoder::take() {
-  packet p = std::move(*ready_);
-  ready_.reset();
-  return p;
+decode_result decoder::feed(std::span<const std::uint8_t> bytes) {
+  if (!ready_) ready_ = std::make_unique<packet>();
+  return feed(bytes, *ready_);
 }
+
+packet decoder::take() { return std::move(*ready_); }
 
 }  // namespace pummelo::protocol

@@ -78,3 +78,23 @@ TEST_CASE("connect timeout: a TCP connection that never sends CONNECT is closed"
 }
 
 }  // namespace pummelo::test::raw
+
+namespace pummelo::test::raw {
+
+// Keep-alive 0 turns the server's check off (MQTT-3.1.2-24 applies only to
+// a non-zero value): the connection must outlive every other deadline, the
+// CONNECT timeout included.
+TEST_CASE("keepalive: 0 means no keep-alive check, past the CONNECT timeout too") {
+  broker_settings s;
+  s.connect_timeout_ms = 1000;
+  auto broker = start_broker(s);
+  connect_options o;
+  o.client_id = "no-keepalive";
+  o.keepalive = 0;
+  auto c = connect_client(broker->port(), o);
+  CHECK(!c->wait_closed(3000ms));  // 3 x the CONNECT timeout, silent
+  REQUIRE(c->send(make_pingreq()));
+  expect_packet(*c, ptype::pingresp, 1000ms);
+}
+
+}  // namespace pummelo::test::raw

@@ -3,9 +3,10 @@
 // Usage:
 //   decoder d(decoder::role::server, lim);
 //   while (!bytes.empty()) {
-//     auto r = d.feed(bytes);
+//     packet p;
+//     auto r = d.feed(bytes, p);
 //     bytes = bytes.subspan(r.consumed);
-//     if (r.status == decode_status::packet_ready) handle(d.take());
+//     if (r.status == decode_status::packet_ready) handle(std::move(p));
 //     else if (r.status == decode_status::error) { close(r.error); break; }
 //   }
 //
@@ -21,7 +22,7 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <optional>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -50,11 +51,16 @@ class decoder {
 
   explicit decoder(role r, const limits& lim = {}, version v = version::v3_1_1);
 
-  /// Consumes bytes up to the end of one packet. See the file comment.
-  decode_result feed(std::span<const std::uint8_t> bytes);
+  /// Consumes bytes up to the end of one packet; a completed packet is stored
+  /// in `out`. See the file comment. The decoder itself holds no packet, so
+  /// an idle connection's decoder stays small.
+  decode_result feed(std::span<const std::uint8_t> bytes, packet& out);
 
-  /// Moves out the packet completed by the last feed(). Precondition: the last
-  /// feed() returned packet_ready.
+  /// The same, keeping the packet for take(): simpler for tests and tools.
+  /// Its packet storage is allocated on first use.
+  decode_result feed(std::span<const std::uint8_t> bytes);
+  /// Moves out the packet completed by the last feed(bytes). Precondition:
+  /// that feed() returned packet_ready.
   packet take();
 
   version protocol_version() const noexcept { return version_; }
@@ -66,32 +72,41 @@ class decoder {
 
   /// Bytes held for an incomplete packet (0 while idle): lets callers keep no
   /// large buffers for idle connections.
-  std::size_t buffered() const noexcept { return partial_.size(); }
+  std::size_t buffered() const noexcept { return partial_size_; }
 
  private:
   decode_result fail(errc e, std::size_t consumed);
-  decode_result complete(std::span<const std::uint8_t> body, std::size_t consumed);
+  decode_result complete(std::span<const std::uint8_t> body, std::size_t consumed, packet& out);
   errc check_first_byte(std::uint8_t first) const noexcept;
   errc check_size() const noexcept;
   bool awaiting_connect() const noexcept {
     return role_ == role::server && !connect_seen_;
   }
 
-  role role_;
+  void release_partial() noexcept {
+    partial_.reset();
+    partial_size_ = 0;
+  }
+  std::span<const std::uint8_t> partial() const noexcept { return {partial_.get(), partial_size_}; }
+
+  // Ordered to pack: every connection holds a decoder.
   limits limits_;
+  // Body bytes of an incomplete packet, sized remaining_length_ once that
+  // length passed the limits; null while idle.
+  std::unique_ptr<std::uint8_t[]> partial_;
+  std::unique_ptr<packet> ready_;  // only for feed(bytes) + take()
+  std::uint32_t partial_size_ = 0;
+  // Fixed header being read across chunks.
+  std::uint32_t remaining_length_ = 0;
+  role role_;
   version version_;
+  errc error_ = errc::ok;  // reported again by every feed() after a failure
+  std::uint8_t header_byte_ = 0;
+  std::uint8_t length_bytes_ = 0;
   bool connect_seen_ = false;
   bool failed_ = false;
-  errc error_ = errc::ok;  // reported again by every feed() after a failure
-  // Fixed header being read across chunks.
-  std::uint8_t header_byte_ = 0;
   bool have_header_byte_ = false;
-  std::uint32_t remaining_length_ = 0;
-  std::uint32_t length_multiplier_ = 1;
-  std::uint8_t length_bytes_ = 0;
   bool length_done_ = false;
-  std::vector<std::uint8_t> partial_;  // body bytes of an incomplete packet
-  std::optional<packet> ready_;
 };
 
 /// Parses one packet body. Exposed for tests and for the fuzzer; feed() uses it.
