@@ -20,7 +20,7 @@ std::string channel_registry::member_name(const std::string& uid, const std::str
 bool channel_registry::join(const std::string& filter, const std::string& member) {
   std::lock_guard lock(mutex_);
   if (refs_[ref_key(filter, member)]++ != 0) return false;
-  channels_.create(filter).add(member, frontend_);
+  ++channel_sizes_[filter];
   return true;
 }
 
@@ -30,10 +30,8 @@ bool channel_registry::leave(const std::string& filter, const std::string& membe
   if (it == refs_.end()) return false;
   if (--it->second > 0) return false;
   refs_.erase(it);
-  if (auto* c = channels_.get(filter)) {
-    c->leave(member, frontend_);
-    if (c->empty()) channels_.destroy(filter);
-  }
+  if (auto c = channel_sizes_.find(filter); c != channel_sizes_.end() && --c->second == 0)
+    channel_sizes_.erase(c);
   return true;
 }
 
@@ -81,13 +79,18 @@ std::unordered_map<std::string, std::vector<channel::session_id>> channel_regist
 
 std::size_t channel_registry::channel_count() const {
   std::lock_guard lock(mutex_);
-  return channels_.size();
+  return channel_sizes_.size();
 }
 
 std::vector<channel::member> channel_registry::members(const std::string& filter) const {
   std::lock_guard lock(mutex_);
-  const auto* c = channels_.get(filter);
-  return c ? c->members() : std::vector<channel::member>{};
+  // A scan: for tests and operators, never on a hot path.
+  std::vector<channel::member> out;
+  const std::string prefix = filter + '\0';
+  for (const auto& [key, count] : refs_)
+    if (key.compare(0, prefix.size(), prefix) == 0)
+      out.push_back(channel::member{key.substr(prefix.size()), frontend_});
+  return out;
 }
 
 }  // namespace pummelo::broker

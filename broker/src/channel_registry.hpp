@@ -1,6 +1,7 @@
-// The broker's channel server, in-process: topics mapped onto pomelo-style
-// channels, and this frontend's sessions by uid, used to push and kick by uid.
-// (The cluster adds channel::uid_directory for uid -> frontends.)
+// A frontend's view of its channel memberships and uids: which members of
+// this frontend are in which channel, and this frontend's sessions by uid
+// (used to push and kick by uid). The channels themselves, with every
+// frontend's members, live in the channel servers.
 //
 // A subscription to filter F by a session of member M on this frontend is
 // add(M, frontend) on channel F; the last such session leaving is a leave.
@@ -21,7 +22,7 @@
 #include <unordered_set>
 #include <vector>
 
-#include "pummelo/channel/channel_service.hpp"
+#include "pummelo/channel/channel.hpp"
 #include "pummelo/channel/subscription.hpp"
 
 namespace pummelo::broker {
@@ -65,9 +66,12 @@ class channel_registry {
  private:
   mutable std::mutex mutex_;
   std::string frontend_;
-  channel::channel_service channels_;
-  // filter + '\0' + member -> sessions of that member subscribed here
+  // filter + '\0' + member -> sessions of that member subscribed here. The
+  // channels themselves live in the channel servers (cluster::channel_node,
+  // in-process when standalone); this frontend keeps only what it needs to
+  // count joins and to register its memberships again.
   std::unordered_map<std::string, std::size_t> refs_;
+  std::unordered_map<std::string, std::size_t> channel_sizes_;  // filter -> members here
   std::unordered_map<std::string, std::unordered_set<channel::session_id>> sessions_by_uid_;
 };
 

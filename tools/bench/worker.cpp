@@ -30,7 +30,16 @@ void report_line(const conn_result& r, void* ctx) {
   write_all(fd, "R " + std::to_string(r.connected) + ' ' + std::to_string(r.refused) + ' ' +
                     std::to_string(r.failed) + ' ' + std::to_string(r.timed_out) + ' ' +
                     std::to_string(r.first_connect_ns) + ' ' + std::to_string(r.last_connack_ns) +
-                    ' ' + r.latency_us.serialize() + '\n');
+                    ' ' + std::to_string(r.sub_refused) + ' ' + r.latency_us.serialize() + '\n');
+}
+
+void progress_line(std::uint32_t seq, const push_progress& p, const hold_status& st, void* ctx) {
+  const int fd = *static_cast<int*>(ctx);
+  write_all(fd, "P " + std::to_string(seq) + ' ' + std::to_string(p.received) + ' ' +
+                    std::to_string(p.duplicates) + ' ' + std::to_string(p.first_ns) + ' ' +
+                    std::to_string(p.last_ns) + ' ' + std::to_string(st.dropped) + ' ' +
+                    std::to_string(st.foreign) + ' ' + std::to_string(st.bad_packets) + ' ' +
+                    p.latency_us.serialize() + '\n');
 }
 
 [[noreturn]] void worker_main(const conn_options& opt, unsigned index, steady::time_point deadline,
@@ -46,7 +55,8 @@ void report_line(const conn_result& r, void* ctx) {
   const std::uint64_t count = share + (index < extra ? 1 : 0);
   int status = 0;
   try {
-    conn_hooks hooks{release_fd, &report_line, &report_fd};
+    conn_hooks hooks{release_fd, &report_line,
+                     opt.subscribe_topic.empty() ? nullptr : &progress_line, &report_fd};
     auto r = run_conn_worker(opt, index, opt.workers, first, count, deadline, hooks);
     write_all(report_fd, "D " + std::to_string(r.dropped) + '\n');
   } catch (const std::exception& e) {
@@ -54,19 +64,6 @@ void report_line(const conn_result& r, void* ctx) {
     status = 1;
   }
   ::_exit(status);
-}
-
-bool parse_report(const std::string& line, conn_result& total) {
-  std::istringstream in(line.substr(2));
-  conn_result r;
-  if (!(in >> r.connected >> r.refused >> r.failed >> r.timed_out >> r.first_connect_ns >>
-        r.last_connack_ns))
-    return false;
-  std::string rest;
-  std::getline(in, rest);
-  if (!r.latency_us.parse(rest)) return false;
-  total.merge(r);
-  return true;
 }
 
 // Reads available bytes from every worker not yet done with `want` lines;
@@ -110,6 +107,39 @@ bool pump_lines(std::vector<worker_proc>& ws, steady::time_point until, Done don
 
 }  // namespace
 
+bool parse_report_line(const std::string& line, conn_result& total) {
+  if (!line.starts_with("R ")) return false;
+  std::istringstream in(line.substr(2));
+  conn_result r;
+  if (!(in >> r.connected >> r.refused >> r.failed >> r.timed_out >> r.first_connect_ns >>
+        r.last_connack_ns >> r.sub_refused))
+    return false;
+  std::string rest;
+  std::getline(in, rest);
+  if (!r.latency_us.parse(rest)) return false;
+  total.merge(r);
+  return true;
+}
+
+bool parse_progress_line(const std::string& line, std::uint32_t& seq, push_progress& p,
+                         hold_status& st) {
+  if (!line.starts_with("P ")) return false;
+  std::istringstream in(line.substr(2));
+  push_progress np;
+  hold_status ns;
+  std::uint32_t s = 0;
+  if (!(in >> s >> np.received >> np.duplicates >> np.first_ns >> np.last_ns >> ns.dropped >>
+        ns.foreign >> ns.bad_packets))
+    return false;
+  std::string rest;
+  std::getline(in, rest);
+  if (!np.latency_us.parse(rest)) return false;
+  seq = s;
+  p = std::move(np);
+  st = ns;
+  return true;
+}
+
 std::vector<worker_proc> spawn_conn_workers(const conn_options& opt, steady::time_point deadline) {
   std::vector<worker_proc> ws;
   for (unsigned i = 0; i < opt.workers; ++i) {
@@ -146,7 +176,7 @@ bool collect_reports(std::vector<worker_proc>& ws, conn_result& total, steady::t
       [&](worker_proc& w, const std::string& line) {
         if (line.starts_with("R ") && !w.reported) {
           w.reported = true;
-          ok = parse_report(line, total) && ok;
+          ok = parse_report_line(line, total) && ok;
         }
       });
   return all && ok;

@@ -1,7 +1,10 @@
 // Worker processes: a process may hold at most 20,000 files, so the clients
 // are spread over forked workers. Each reports over a pipe in a line format:
-//   "R <connected> <refused> <failed> <timed_out> <first_ns> <last_ns> <histogram>\n"
-//     once its connect phase is over, then, after the parent's release,
+//   "R <connected> <refused> <failed> <timed_out> <first_ns> <last_ns> <sub_refused> <histogram>\n"
+//     once its connect phase is over; in subscribe mode then, while held,
+//   "P <seq> <received> <duplicates> <first_ns> <last_ns> <dropped> <foreign> <bad> <histogram>\n"
+//     (cumulative figures of push <seq>, 0 = only the worker-wide ones changed);
+//   and, after the parent's release,
 //   "D <dropped>\n"
 // The parent releases the workers (closes the sessions) by closing a second pipe.
 #pragma once
@@ -22,6 +25,11 @@ struct worker_proc {
   std::string buffer;   // partial line
   bool reported = false, finished = false;
 };
+
+/// Parses an "R" line into `r` (adds to it). False on garbage.
+bool parse_report_line(const std::string& line, conn_result& r);
+/// Parses a "P" line (replaces `p` and `st`). False on garbage.
+bool parse_progress_line(const std::string& line, std::uint32_t& seq, push_progress& p, hold_status& st);
 
 /// Forks opt.workers workers running the conn scenario on an even share of
 /// the clients. Throws std::runtime_error if a fork or pipe fails.
