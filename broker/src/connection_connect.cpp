@@ -102,32 +102,36 @@ void connection::migrate(event_loop& target, protocol::connect_packet&& p,
   counted_ = false;  // the connection slot moves with the socket
   auto self = shared_from_this();
   loop_->remove_connection(self);
-  asio::post(target.context(),
-             [&target, self, fd, p = std::move(p), rest = std::move(rest)]() mutable {
-               auto c = std::make_shared<connection>(target, fd);
-               c->decoder_ = std::move(self->decoder_);
-               c->last_activity_ = self->last_activity_;
-               c->assigned_client_id_ = self->assigned_client_id_;
-               target.add_connection(c);
-               c->resume_migrated(std::move(p), std::move(rest));
-             });
+  target.post_batched([&target, self, fd, p = std::move(p), rest = std::move(rest)]() mutable {
+    auto c = std::make_shared<connection>(target, fd);
+    c->decoder_ = std::move(self->decoder_);
+    c->last_activity_ = self->last_activity_;
+    c->assigned_client_id_ = self->assigned_client_id_;
+    target.add_connection(c);
+    c->resume_migrated(std::move(p), std::move(rest));
+  });
 }
 
 void connection::resume_migrated(protocol::connect_packet&& p, std::vector<std::uint8_t> rest) {
-  if (int err = loop_->poller().add(fd_, 0, this); err != 0) {
+  // Registered with the poller once, with the interest it ends up with: the
+  // CONNACK is only written at the end of this turn, after that.
+  version_ = p.protocol_version;
+  accept_connect(std::move(p));
+  if (state_ == state::closed) return;
+  reading_ = state_ == state::active && !registering_;
+  if (int err = loop_->poller().add(fd_, reading_ ? socket_poller::readable : 0u, this); err != 0) {
+    reading_ = false;
     close(protocol::reason_code::unspecified_error,
           std::string("cannot watch the socket: ") + std::strerror(err), false);
     return;
   }
-  version_ = p.protocol_version;
-  accept_connect(std::move(p));
+  interest_ = reading_ ? socket_poller::readable : 0u;
   if (state_ != state::active) return;
   if (registering_) {
     if (!rest.empty()) x().held_input = std::move(rest);  // finish_connect() goes on from there
     return;
   }
   if (!rest.empty()) process_input(rest);
-  if (state_ == state::active) start_read();
 }
 
 void connection::accept_connect(protocol::connect_packet&& p) {

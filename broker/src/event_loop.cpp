@@ -105,6 +105,24 @@ void event_loop::remove_connection(const std::shared_ptr<connection>& c) {
   post_end_turn();
 }
 
+void event_loop::post_batched(std::function<void()> f) {
+  bool first;
+  {
+    std::lock_guard lock(inbox_mutex_);
+    first = inbox_.empty();
+    inbox_.push_back(std::move(f));
+  }
+  if (!first) return;  // the drain already posted will run it
+  asio::post(context_, [this] {
+    std::vector<std::function<void()>> tasks;
+    {
+      std::lock_guard lock(inbox_mutex_);
+      tasks.swap(inbox_);
+    }
+    for (auto& t : tasks) t();
+  });
+}
+
 void event_loop::request_flush(connection& c) {
   flush_list_.push_back(&c);
   post_end_turn();

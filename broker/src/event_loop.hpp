@@ -7,7 +7,9 @@
 #include <asio/io_context.hpp>
 #include <asio/steady_timer.hpp>
 
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -71,6 +73,11 @@ class event_loop {
   socket_poller& poller() noexcept { return poller_; }
   /// Connection deadlines of this loop (see deadline_wheel.hpp).
   deadline_wheel& deadlines() noexcept { return deadlines_; }
+  /// Runs `f` on this loop, from any thread. Tasks posted while earlier ones
+  /// wait run in one batch: one wake-up for a burst (e.g. connections moving
+  /// here after CONNECT) instead of one each.
+  void post_batched(std::function<void()> f);
+
   /// Flushes `c` at the end of this loop turn, so that everything queued for
   /// it during the turn leaves in one write. One posted task serves every
   /// connection, however many a fan-out touched.
@@ -95,6 +102,11 @@ class event_loop {
   asio::executor_work_guard<asio::io_context::executor_type> work_;
   std::thread thread_;
   loop_stats stats_;
+  // Before the sessions and connections: destroyed after them, since a
+  // connection's destructor leaves the poller and the wheel.
+  socket_poller poller_{context_};
+  deadline_wheel deadlines_;
+  asio::steady_timer deadline_timer_{context_};
   std::uint64_t next_session_seq_ = 1;
   // Owns the sessions; looked up by client id without a second copy of it
   // (the hash and equality read the session's own id).
@@ -121,12 +133,11 @@ class event_loop {
   std::vector<std::uint32_t> free_slots_;
   std::unordered_set<std::shared_ptr<connection>> connections_;
   std::vector<std::uint8_t> read_buffer_;
-  socket_poller poller_{context_};
-  deadline_wheel deadlines_;
-  asio::steady_timer deadline_timer_{context_};
   std::vector<connection*> flush_list_;  // alive: retired ones wait for end_turn
   std::vector<std::shared_ptr<connection>> retired_;
   bool end_turn_posted_ = false;
+  std::mutex inbox_mutex_;
+  std::vector<std::function<void()>> inbox_;
 
   void post_end_turn();
   void end_turn();
