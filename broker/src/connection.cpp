@@ -38,10 +38,7 @@ connection::extras& connection::x() {
 
 connection::~connection() {
   loop_->deadlines().cancel(*this);
-  if (fd_ >= 0) {
-    loop_->poller().remove(fd_);
-    ::close(fd_);
-  }
+  if (fd_ >= 0) ::close(fd_);  // closing also leaves the epoll set
   if (counted_) server_().release_connection();
 }
 
@@ -254,7 +251,8 @@ void connection::finish_close() {
   state_ = state::closed;
   loop_->deadlines().cancel(*this);
   if (fd_ >= 0) {
-    loop_->poller().remove(fd_);
+    // Closing the only descriptor of the socket removes it from the epoll
+    // set: no epoll_ctl needed (one system call fewer per connection).
     ::close(fd_);
     fd_ = -1;
   }
