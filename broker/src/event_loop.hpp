@@ -7,6 +7,7 @@
 #include <asio/io_context.hpp>
 #include <asio/steady_timer.hpp>
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -139,6 +140,8 @@ class event_loop {
   std::mutex inbox_mutex_;
   std::vector<std::function<void()>> inbox_;
 
+  static constexpr std::chrono::seconds trim_interval{30};  // see tick_deadlines()
+  std::chrono::steady_clock::time_point last_trim_ = std::chrono::steady_clock::now();
   void post_end_turn();
   void end_turn();
   void tick_deadlines();
