@@ -151,6 +151,8 @@ void read_cluster(const rapidjson::Value& v, const std::string& key, cluster_con
   r.on("rpc", [&](const rapidjson::Value& x, const std::string& k) {
     object_reader rr(x, k);
     rr.on("call_timeout_ms", unsigned_in(c.rpc.call_timeout_ms, 10, 600'000));
+    rr.on("sync_timeout_ms", unsigned_in(c.rpc.sync_timeout_ms, 10, 3'600'000));
+    rr.on("max_sync_batch_bytes", unsigned_in(c.rpc.max_sync_batch_bytes, 0, 1u << 29));
     rr.on("heartbeat_interval_ms", unsigned_in(c.rpc.heartbeat_interval_ms, 10, 600'000));
     rr.on("heartbeat_timeout_ms", unsigned_in(c.rpc.heartbeat_timeout_ms, 20, 3'600'000));
     rr.on("max_queued_requests", unsigned_in(c.rpc.max_queued_requests, 1, u32));
@@ -165,6 +167,9 @@ void read_cluster(const rapidjson::Value& v, const std::string& key, cluster_con
   if (c.frontends.empty()) throw config_error("'" + key + ".frontends' needs at least one server");
   if (c.channel_servers.empty())
     throw config_error("'" + key + ".channel_servers' needs at least one server");
+  if (c.rpc.max_sync_batch_bytes != 0 && (c.rpc.max_sync_batch_bytes < 1024 ||
+                                          c.rpc.max_sync_batch_bytes > c.rpc.max_frame_size / 2))
+    throw config_error("'" + key + ".rpc.max_sync_batch_bytes' must be 0 (automatic) or from 1024 to half of max_frame_size");
   if (c.rpc.heartbeat_timeout_ms <= c.rpc.heartbeat_interval_ms)
     throw config_error("'" + key + ".rpc.heartbeat_timeout_ms' must exceed heartbeat_interval_ms");
   // Every port belongs to one listener of one server.

@@ -64,6 +64,19 @@ struct cluster_server {
 /// The internal RPC links between servers (rpc::link_options).
 struct rpc_config {
   std::uint32_t call_timeout_ms = 5000;
+  // Membership syncs are answered late when a channel server is busy (a
+  // storm of joins), not lost: heartbeats find a lost peer. Timing them out
+  // early would relink, and the re-sent state would make the storm worse.
+  std::uint32_t sync_timeout_ms = 60000;
+  // One sync call's ops, in bytes: small enough that a channel server
+  // handles one in milliseconds and answers other frames (heartbeats) in
+  // between; at most half of max_frame_size. 0: min(256 KiB, that half).
+  std::uint32_t max_sync_batch_bytes = 0;
+  std::uint32_t sync_batch_bytes() const noexcept {
+    const std::uint32_t half = max_frame_size / 2;
+    if (max_sync_batch_bytes != 0) return max_sync_batch_bytes;
+    return half < (256u << 10) ? half : (256u << 10);
+  }
   std::uint32_t heartbeat_interval_ms = 1000;
   std::uint32_t heartbeat_timeout_ms = 5000;
   std::uint32_t max_queued_requests = 65536;       // per link, unwritten

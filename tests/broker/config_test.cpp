@@ -156,6 +156,7 @@ const char* const cluster_sample = R"({
     "redirect": true,
     "rpc": {
       "call_timeout_ms": 2000, "heartbeat_interval_ms": 300, "heartbeat_timeout_ms": 900,
+      "sync_timeout_ms": 7000, "max_sync_batch_bytes": 65536,
       "max_queued_requests": 10, "max_queued_bytes": 4096, "max_write_queue_bytes": 65536,
       "max_frame_size": 2097152, "max_pending_calls": 20, "max_sync_backlog": 30
     }
@@ -214,6 +215,9 @@ TEST_CASE("cluster: a full sample is read") {
   CHECK(cl.gates[0].rpc_port == 0);
   CHECK(cl.redirect);
   CHECK(cl.rpc.call_timeout_ms == 2000);
+  CHECK(cl.rpc.sync_timeout_ms == 7000);
+  CHECK(cl.rpc.max_sync_batch_bytes == 65536);
+  CHECK(cl.rpc.sync_batch_bytes() == 65536);
   CHECK(cl.rpc.heartbeat_interval_ms == 300);
   CHECK(cl.rpc.heartbeat_timeout_ms == 900);
   CHECK(cl.rpc.max_queued_requests == 10);
@@ -231,6 +235,8 @@ TEST_CASE("cluster: defaults of a minimal section") {
   CHECK(c.cluster->gates.empty());
   CHECK_FALSE(c.cluster->redirect);
   CHECK(c.cluster->rpc.call_timeout_ms == 5000);
+  CHECK(c.cluster->rpc.sync_timeout_ms == 60000);
+  CHECK(c.cluster->rpc.sync_batch_bytes() == 262144);  // 0: automatic
   CHECK(c.cluster->rpc.heartbeat_interval_ms == 1000);
   CHECK(c.cluster->rpc.heartbeat_timeout_ms == 5000);
 }
@@ -349,6 +355,17 @@ TEST_CASE("cluster: heartbeat timeout must exceed the interval") {
            "'cluster.rpc.call_timeout_ms'");
   contains(error_of(cluster_with(one_fe, one_cs, R"(, "rpc": {"max_frame_size": 4095})")),
            "'cluster.rpc.max_frame_size'");
+  contains(error_of(cluster_with(one_fe, one_cs, R"(, "rpc": {"sync_timeout_ms": 9})")),
+           "'cluster.rpc.sync_timeout_ms'");
+  // A sync batch must fit a frame with room to spare: at the limit, and past it.
+  CHECK(parse_config(cluster_with(one_fe, one_cs,
+                                  R"(, "rpc": {"max_frame_size": 2097152, "max_sync_batch_bytes": 1048576})"))
+            .value);
+  contains(error_of(cluster_with(one_fe, one_cs,
+                                 R"(, "rpc": {"max_frame_size": 2097152, "max_sync_batch_bytes": 1048577})")),
+           "max_sync_batch_bytes");
+  contains(error_of(cluster_with(one_fe, one_cs, R"(, "rpc": {"max_sync_batch_bytes": 1023})")),
+           "max_sync_batch_bytes");
 }
 
 TEST_CASE("select_server: errors leave the config unchanged") {

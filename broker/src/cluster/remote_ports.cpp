@@ -160,7 +160,7 @@ void remote_channel_port::flush() {
     write_ops(payload, ops);
     ++inflight_;
     std::weak_ptr<rpc::link> used = client_.current_link();
-    client_.call(method::sync, payload, timeout_,
+    client_.call(method::sync, payload, limits_.timeout,
                  [this, batch, used](status st, std::span<const std::uint8_t>) {
                    --inflight_;
                    on_synced(st, *batch, used);

@@ -28,7 +28,8 @@ push_done respond_on(asio::io_context& io, rpc::responder respond);
 /// state is registered again (frontend_node::resync) on the next handshake.
 struct sync_limits {
   std::size_t max_backlog;      // cluster.rpc.max_sync_backlog: ops waiting to be sent
-  std::size_t max_batch_bytes;  // one sync frame's body, well under max_frame_size
+  std::size_t max_batch_bytes;  // cluster.rpc.max_sync_batch_bytes: one sync call's ops
+  std::chrono::milliseconds timeout;  // cluster.rpc.sync_timeout_ms
 };
 
 class remote_channel_port final : public channel_port {

@@ -122,7 +122,9 @@ void services::start(asio::io_context& io) {
     co.link = opts;
     for (node_index i = 0; i < topo_.channel_servers().size(); ++i) {
       if (local_channel_ && topo_.self_channel() == i) continue;
-      sync_limits sl{cfg_.cluster->rpc.max_sync_backlog, cfg_.cluster->rpc.max_frame_size / 2};
+      const auto& rpc = cfg_.cluster->rpc;
+      sync_limits sl{rpc.max_sync_backlog, rpc.sync_batch_bytes(),
+                     std::chrono::milliseconds(rpc.sync_timeout_ms)};
       remote_channels_[i] = std::make_unique<remote_channel_port>(io, topo_.channel_servers()[i],
                                                                   co, timeout, sl, frontend_, i);
       frontend_.set_channel_port(i, remote_channels_[i].get());
