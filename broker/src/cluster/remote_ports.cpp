@@ -72,8 +72,11 @@ void remote_channel_port::stop() {
 void remote_channel_port::on_state(bool up) {
   if (!up) {
     up_.store(false, std::memory_order_release);
+    // The link that closed is still the client's current one here.
+    const auto& l = client_.current_link();
     log(log_level::warning, "cluster: lost the link to channel server ",
-        fe_.topo().channel_servers()[index_].id);
+        fe_.topo().channel_servers()[index_].id, ": ",
+        l && !l->close_reason().empty() ? l->close_reason() : std::string("closed"));
     return;
   }
   log(log_level::info, "cluster: linked to channel server ",
