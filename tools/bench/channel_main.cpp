@@ -103,9 +103,7 @@ std::string json_str(std::string_view s) {
 
 template <class... A>
 std::string fmt(const char* f, A... a) {
-  char b[256];
-  std::snprintf(b, sizeof b, f, a...);
-  return b;
+  return format(f, a...);
 }
 
 using ull = unsigned long long;
@@ -193,7 +191,7 @@ void print_json(const channel_options& o, const channel_result& r, bool ok) {
 
 void print_table(const channel_options& o, const channel_result& r, bool ok) {
   const auto& s = r.setup;
-  auto row = [](const std::string& k, const std::string& v) { std::printf("  %-22s %s\n", k.c_str(), v.c_str()); };
+  const auto& row = print_row;
   std::printf("channel: %llu members on %zu port(s), %u worker(s), topic %s, QoS %u, %zu B, run %s\n",
               static_cast<ull>(o.members), o.ports.size(), o.workers, o.topic.c_str(),
               static_cast<unsigned>(o.qos), o.payload_bytes, r.run_id.c_str());
@@ -266,19 +264,10 @@ void print_table(const channel_options& o, const channel_result& r, bool ok) {
 }  // namespace
 
 int pummelo::bench::channel_main(int argc, char** argv) {
-  for (int i = 1; i < argc; ++i)
-    if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
-      std::fputs(usage_text, stdout);
-      return 0;
-    }
-  channel_options opt;
-  try {
-    opt = parse(argc, argv);
-  } catch (const usage_error& e) {
-    std::fprintf(stderr, "pummelo-bench: %s\n\n%s", e.what(), usage_text);
-    return 2;
-  }
-  ::signal(SIGPIPE, SIG_IGN);
+  int exit_code = 0;
+  auto parsed = start_command(argc, argv, usage_text, [&] { return parse(argc, argv); }, exit_code);
+  if (!parsed) return exit_code;
+  const channel_options& opt = *parsed;
   channel_result r;
   try {
     r = run_channel(opt);

@@ -2,8 +2,11 @@
 #pragma once
 
 #include <arpa/inet.h>
+#include <signal.h>
 
 #include <charconv>
+#include <cstdio>
+#include <cstring>
 #include <cstdint>
 #include <fstream>
 #include <optional>
@@ -51,6 +54,45 @@ inline std::optional<std::uint64_t> rss_bytes(int pid) {
   for (std::string line; std::getline(in, line);)
     if (line.starts_with("VmRSS:")) return std::stoull(line.substr(6)) * 1024;
   return std::nullopt;
+}
+
+/// printf into a std::string, of any length.
+template <class... A>
+std::string format(const char* f, A... a) {
+  const int n = std::snprintf(nullptr, 0, f, a...);
+  if (n <= 0) return {};
+  std::string out(static_cast<std::size_t>(n), '\0');
+  std::snprintf(out.data(), out.size() + 1, f, a...);
+  return out;
+}
+
+/// One "  key   value" line of a scenario's table.
+inline void print_row(const std::string& key, const std::string& value) {
+  std::printf("  %-22s %s\n", key.c_str(), value.c_str());
+}
+
+/// The start every scenario shares: --help prints `usage` to stdout (exit
+/// 0); a usage_error from parse() prints it with the usage to stderr (exit
+/// 2); otherwise SIGPIPE is ignored for the run and the options returned.
+/// On nullopt, return `exit_code`.
+template <class Parse>
+auto start_command(int argc, char** argv, const std::string& usage, Parse parse, int& exit_code)
+    -> std::optional<decltype(parse())> {
+  for (int i = 1; i < argc; ++i)
+    if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
+      std::fputs(usage.c_str(), stdout);
+      exit_code = 0;
+      return std::nullopt;
+    }
+  try {
+    auto options = parse();
+    ::signal(SIGPIPE, SIG_IGN);
+    return options;
+  } catch (const usage_error& e) {
+    std::fprintf(stderr, "pummelo-bench: %s\n\n%s", e.what(), usage.c_str());
+    exit_code = 2;
+    return std::nullopt;
+  }
 }
 
 }  // namespace pummelo::bench

@@ -110,8 +110,8 @@ void print(const conn_options& o, const conn_result& r, const std::vector<rss_ro
     std::printf("}\n");
     return;
   }
-  auto row = [](const char* k, const std::string& v) { std::printf("  %-22s %s\n", k, v.c_str()); };
-  auto fmt = [](const char* f, auto... a) { char b[128]; std::snprintf(b, sizeof b, f, a...); return std::string(b); };
+  const auto& row = print_row;
+  auto fmt = [](const char* f, auto... a) { return format(f, a...); };
   std::printf("conn: %llu clients, %u worker(s)%s\n", static_cast<unsigned long long>(o.clients), o.workers,
               complete ? "" : "  (INCOMPLETE: deadline or worker failure)");
   row("connected", std::to_string(r.connected));
@@ -139,19 +139,10 @@ void print(const conn_options& o, const conn_result& r, const std::vector<rss_ro
 }  // namespace
 
 int pummelo::bench::conn_main(int argc, char** argv) {
-  for (int i = 1; i < argc; ++i)
-    if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
-      std::fputs(usage_text, stdout);
-      return 0;
-    }
-  conn_options opt;
-  try {
-    opt = parse(argc, argv);
-  } catch (const usage_error& e) {
-    std::fprintf(stderr, "pummelo-bench: %s\n\n%s", e.what(), usage_text);
-    return 2;
-  }
-  ::signal(SIGPIPE, SIG_IGN);
+  int exit_code = 0;
+  auto parsed = start_command(argc, argv, usage_text, [&] { return parse(argc, argv); }, exit_code);
+  if (!parsed) return exit_code;
+  const conn_options& opt = *parsed;
   std::vector<rss_row> rss;
   for (int pid : opt.broker_pids) rss.push_back({pid, rss_bytes(pid), std::nullopt});
 

@@ -169,8 +169,8 @@ void print(const traffic_options& o, const traffic_result& r, bool complete) {
     r.failure.empty() ? std::printf("null}\n") : std::printf("\"%s\"}\n", failure.c_str());
     return;
   }
-  auto row = [](const char* k, const std::string& v) { std::printf("  %-22s %s\n", k, v.c_str()); };
-  auto fmt = [](const char* f, auto... a) { char b[160]; std::snprintf(b, sizeof b, f, a...); return std::string(b); };
+  const auto& row = print_row;
+  auto fmt = [](const char* f, auto... a) { return format(f, a...); };
   const std::string rate_text = o.rate > 0 ? fmt("%g msg/s", o.rate) : std::string("max");
   if (p2p)
     std::printf("p2p: %llu pairs", u(o.groups));
@@ -200,19 +200,10 @@ void print(const traffic_options& o, const traffic_result& r, bool complete) {
 }
 
 int traffic_main(bool p2p, int argc, char** argv) {
-  for (int i = 1; i < argc; ++i)
-    if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
-      std::fputs(usage(p2p).c_str(), stdout);
-      return 0;
-    }
-  traffic_options opt;
-  try {
-    opt = parse(p2p, argc, argv);
-  } catch (const usage_error& e) {
-    std::fprintf(stderr, "pummelo-bench: %s\n\n%s", e.what(), usage(p2p).c_str());
-    return 2;
-  }
-  ::signal(SIGPIPE, SIG_IGN);
+  int exit_code = 0;
+  auto parsed = start_command(argc, argv, usage(p2p), [&] { return parse(p2p, argc, argv); }, exit_code);
+  if (!parsed) return exit_code;
+  const traffic_options& opt = *parsed;
   traffic_result r;
   try {
     r = run_traffic(opt);
