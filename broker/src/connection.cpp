@@ -61,25 +61,31 @@ std::string connection::peer() const {
 }
 
 void connection::start() {
-  if (int err = loop_->poller().add(fd_, socket_poller::readable, this); err != 0) {
-    log(log_level::warning, "cannot watch a client socket: ", std::strerror(err));
-    close(protocol::reason_code::success, "cannot watch the socket", false);
-    return;
-  }
-  interest_ = socket_poller::readable;
+  arm_timer();  // the CONNECT deadline counts from here
   reading_ = true;
-  arm_timer();
+  // Listeners defer accepts until the client has sent something
+  // (TCP_DEFER_ACCEPT), so its CONNECT is usually here already: read it
+  // before watching the socket. A connection that moves to its client id's
+  // loop is then registered with a poller once, there, and most connections
+  // need no wake-up between accept and CONNACK.
+  auto self = shared_from_this();  // reading may close us
+  on_readable();
+  update_interest();
 }
 
 void connection::update_interest() {
   if (fd_ < 0 || state_ == state::closed) return;
-  std::uint32_t want = (reading_ ? socket_poller::readable : 0u) |
-                       (writing_ ? socket_poller::writable : 0u);
-  if (want == interest_) return;
-  if (int err = loop_->poller().modify(fd_, want, this); err != 0) {
-    close(protocol::reason_code::success, std::string("epoll: ") + std::strerror(err), false);
+  std::uint8_t want = (reading_ ? socket_poller::readable : 0u) |
+                      (writing_ ? socket_poller::writable : 0u);
+  if (polled_ && want == interest_) return;
+  auto& poller = loop_->poller();
+  if (int err = polled_ ? poller.modify(fd_, want, this) : poller.add(fd_, want, this); err != 0) {
+    reading_ = false;
+    close(protocol::reason_code::unspecified_error, std::string("epoll: ") + std::strerror(err),
+          false);
     return;
   }
+  polled_ = true;
   interest_ = want;
 }
 
@@ -235,11 +241,11 @@ void connection::close(protocol::reason_code reason, std::string_view why, bool 
   }
   end_session_link();
   reading_ = false;
-  update_interest();
   if (out_.empty()) {
-    finish_close();
+    finish_close();  // closes the descriptor: no need to change its interest first
     return;
   }
+  update_interest();
   // Let what is queued (a final DISCONNECT, buffered pushes) leave now, but
   // never wait on a peer that stopped reading: on_deadline() ends it.
   loop_->deadlines().schedule(*this, clock::now() + std::chrono::seconds(1));

@@ -41,7 +41,8 @@ class connection : public std::enable_shared_from_this<connection>,
   connection(const connection&) = delete;
   connection& operator=(const connection&) = delete;
 
-  /// Starts reading; the CONNECT deadline starts now.
+  /// Reads what the client sent, then watches the socket; the CONNECT
+  /// deadline starts now.
   void start();
 
   /// Readiness reported by the loop's socket_poller (EPOLLIN, EPOLLOUT...).
@@ -179,6 +180,7 @@ class connection : public std::enable_shared_from_this<connection>,
   std::uint8_t interest_ = 0;  // events registered with the poller (EPOLLIN|EPOLLOUT)
   state state_ = state::awaiting_connect;
   protocol::version version_ = protocol::version::v3_1_1;
+  bool polled_ : 1 = false;            // registered with the loop's socket_poller
   bool reading_ : 1 = false;           // wants EPOLLIN
   bool writing_ : 1 = false;           // the socket was full: waiting for EPOLLOUT
   bool flush_posted_ : 1 = false;

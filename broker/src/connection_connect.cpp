@@ -94,7 +94,7 @@ void connection::migrate(event_loop& target, protocol::connect_packet&& p,
                          std::vector<std::uint8_t> rest) {
   // The descriptor moves to a new connection object on the target loop;
   // this one is closed without touching the socket.
-  loop_->poller().remove(fd_);
+  if (polled_) loop_->poller().remove(fd_);
   loop_->deadlines().cancel(*this);
   const int fd = fd_;
   fd_ = -1;
@@ -119,13 +119,7 @@ void connection::resume_migrated(protocol::connect_packet&& p, std::vector<std::
   accept_connect(std::move(p));
   if (state_ == state::closed) return;
   reading_ = state_ == state::active && !registering_;
-  if (int err = loop_->poller().add(fd_, reading_ ? socket_poller::readable : 0u, this); err != 0) {
-    reading_ = false;
-    close(protocol::reason_code::unspecified_error,
-          std::string("cannot watch the socket: ") + std::strerror(err), false);
-    return;
-  }
-  interest_ = reading_ ? socket_poller::readable : 0u;
+  update_interest();
   if (state_ != state::active) return;
   if (registering_) {
     if (!rest.empty()) x().held_input = std::move(rest);  // finish_connect() goes on from there
@@ -218,6 +212,11 @@ void connection::accept_connect(protocol::connect_packet&& p) {
     }
   });
   in_accept_ = false;
+  if (registering_) {
+    // Input waits for the CONNACK (finish_connect() reads on).
+    reading_ = false;
+    update_interest();
+  }
 }
 
 void connection::finish_connect(const protocol::connack_packet& ack) {

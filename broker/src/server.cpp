@@ -158,9 +158,23 @@ void server::open_listeners() {
     asio::ip::tcp::acceptor acceptor(ctx);
     acceptor.open(ep.protocol(), ec);
     if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+    // Linux gives accepted sockets the listener's TCP_NODELAY: set once here
+    // rather than once per connection.
+    if (!ec) acceptor.set_option(asio::ip::tcp::no_delay(true), ec);
     if (!ec) acceptor.bind(ep, ec);
     if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
     if (!ec) acceptor.non_blocking(true, ec);  // accept_ready() loops until EAGAIN
+    if (!ec) {
+      // Every MQTT client speaks first: the kernel completes an accept only
+      // once the CONNECT (or a TLS hello) has arrived, so a connection is
+      // read at once (connection::start) and a bare handshake costs no
+      // descriptor. A client that stays silent is accepted after 1 s anyway,
+      // and then timeouts.connect_timeout_ms applies.
+      const int defer_s = 1;
+      if (::setsockopt(acceptor.native_handle(), IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer_s,
+                       sizeof defer_s) != 0)
+        ec = std::error_code(errno, std::generic_category());
+    }
     if (ec)
       throw std::runtime_error("cannot listen on " + l.host + ":" + std::to_string(l.port) + ": " +
                                ec.message());
@@ -208,8 +222,6 @@ void server::accept_ready(std::size_t listener) {
       ::close(fd);
       continue;
     }
-    const int one = 1;
-    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     batches[next_accept_loop_].push_back(fd);
     next_accept_loop_ = (next_accept_loop_ + 1) % loops_.size();
   }

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <cstdio>
+#include <thread>
 
 #include "raw_support.hpp"
 
@@ -180,6 +181,38 @@ TEST_CASE("sys: clients/connected counts connected clients, not bare sockets") {
       last = parse_publish(v311, p).payload;
   }
   CHECK(last == expected);
+}
+
+}  // namespace pummelo::test::raw
+
+namespace pummelo::test::raw {
+
+// pummelo's listeners defer accepts until the client has sent something; a
+// client that waits before its CONNECT, or sends it in pieces, must be served
+// exactly like one that sends it at once.
+TEST_CASE("connect: a CONNECT sent 1.5 s after the TCP handshake is answered") {
+  auto broker = start_broker();
+  raw_client c(broker->port());
+  std::this_thread::sleep_for(1500ms);
+  connect_options o;
+  o.client_id = "late-connect";
+  REQUIRE(c.send(make_connect(o)));
+  expect_packet(c, ptype::connack, 2000ms);
+  REQUIRE(c.send(make_pingreq()));
+  expect_packet(c, ptype::pingresp, 1000ms);
+}
+
+TEST_CASE("connect: a CONNECT split over two writes 300 ms apart is answered") {
+  auto broker = start_broker();
+  raw_client c(broker->port());
+  connect_options o;
+  o.client_id = "split-connect";
+  const bytes whole = make_connect(o);
+  const auto half = static_cast<std::ptrdiff_t>(whole.size() / 2);
+  REQUIRE(c.send(bytes(whole.begin(), whole.begin() + half)));
+  std::this_thread::sleep_for(300ms);
+  REQUIRE(c.send(bytes(whole.begin() + half, whole.end())));
+  expect_packet(c, ptype::connack, 2000ms);
 }
 
 }  // namespace pummelo::test::raw
