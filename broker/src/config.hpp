@@ -48,6 +48,10 @@ struct scheduler_config {
   enum class kind : std::uint8_t { direct, buffer } type = kind::direct;
   std::uint32_t flush_interval_ms = 20;        // buffer: pending pushes leave together
   std::uint32_t max_buffered_messages = 1000;  // buffer: QoS 0 PUBLISHes waiting per connection
+  // Sessions one loop hands a fan-out to before it lets its other work (pings,
+  // CONNECTs, link heartbeats, the writes so far) run; the rest follows in
+  // later turns, in order (delivery_queue).
+  std::uint32_t max_deliveries_per_turn = 4096;
 };
 
 /// Servers per role list at most (indexes are 16-bit on the wire).

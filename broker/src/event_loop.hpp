@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "deadline_wheel.hpp"
+#include "delivery.hpp"
 #include "pummelo/channel/topic_tree.hpp"
 #include "socket_poller.hpp"
 #include "stats.hpp"
@@ -74,6 +75,8 @@ class event_loop {
   socket_poller& poller() noexcept { return poller_; }
   /// Connection deadlines of this loop (see deadline_wheel.hpp).
   deadline_wheel& deadlines() noexcept { return deadlines_; }
+  /// Fan-outs to this loop's sessions (see delivery.hpp). Loop thread only.
+  delivery_queue& deliveries() noexcept { return deliveries_; }
   /// Runs `f` on this loop, from any thread. Tasks posted while earlier ones
   /// wait run in one batch: one wake-up for a burst (e.g. connections moving
   /// here after CONNECT) instead of one each.
@@ -108,6 +111,7 @@ class event_loop {
   socket_poller poller_{context_};
   deadline_wheel deadlines_;
   asio::steady_timer deadline_timer_{context_};
+  delivery_queue deliveries_{*this};
   std::uint64_t next_session_seq_ = 1;
   // Owns the sessions; looked up by client id without a second copy of it
   // (the hash and equality read the session's own id).

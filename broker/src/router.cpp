@@ -25,11 +25,11 @@ void server::route(const message_ptr& m) {
   for (unsigned i = 0; i < per_loop.size(); ++i) {
     if (per_loop[i].empty()) continue;
     if (here && here->index() == i) {
-      deliver_batch(*here, m, per_loop[i]);
+      here->deliveries().push(m, std::move(per_loop[i]));
     } else {
       auto& target = *loops_[i];
       asio::post(target.context(), [&target, m, batch = std::move(per_loop[i])]() mutable {
-        deliver_batch(target, m, batch);
+        target.deliveries().push(m, std::move(batch));
       });
     }
   }

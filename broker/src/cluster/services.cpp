@@ -111,8 +111,8 @@ void services::start(asio::io_context& io) {
       auto f = topo_.frontend_index(closed.peer_id());
       if (!f || !channel_ || !remote_frontends_[*f]) return;
       if (!remote_frontends_[*f]->detach(closed)) return;
-      log(log_level::warning, "cluster: frontend ", closed.peer_id(),
-          " unlinked; its members are unreachable until it registers again");
+      log(log_level::warning, "cluster: frontend ", closed.peer_id(), " unlinked (",
+          closed.close_reason(), "); its members are unreachable until it registers again");
       channel_->drop_frontend(*f);
     });
     listener_->listen(rpc_host, *rpc_port);
