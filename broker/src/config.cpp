@@ -4,6 +4,8 @@
 #include <rapidjson/error/en.h>
 
 #include <algorithm>
+#include <asio/ip/address.hpp>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <limits>
@@ -295,7 +297,23 @@ config parse(const std::string& text) {
   });
   top.on("listeners",
          [&](const rapidjson::Value& v, const std::string& key) { read_listeners(v, key, c); });
-  top.on("allow_anonymous", boolean(c.allow_anonymous));
+  top.on("allow_anonymous", [&](const rapidjson::Value& v, const std::string& key) {
+    boolean(c.allow_anonymous.emplace())(v, key);
+  });
+  top.on("auth", [&](const rapidjson::Value& v, const std::string& key) {
+    object_reader r(v, key);
+    r.on("password_file", [&](const rapidjson::Value& f, const std::string& k) {
+      c.auth.password_file = string_of(f, k);
+    });
+    r.on("acl_file", [&](const rapidjson::Value& f, const std::string& k) {
+      c.auth.acl_file = string_of(f, k);
+    });
+    r.on("failures_before_delay", unsigned_in(c.auth.failures_before_delay, 0, 1'000'000));
+    r.on("max_failure_delay_ms", unsigned_in(c.auth.max_failure_delay_ms, 0, 600'000));
+    r.on("failure_window_s", unsigned_in(c.auth.failure_window_s, 1, 86'400));
+    r.on("max_tracked_addresses", unsigned_in(c.auth.max_tracked_addresses, 1, 10'000'000));
+    r.run();
+  });
   top.on("limits", [&](const rapidjson::Value& v, const std::string& key) {
     read_limits(v, key, c.limits, connect_size_set);
   });
@@ -378,8 +396,25 @@ config_result load_config_file(const std::string& path) {
   std::ostringstream text;
   text << in.rdbuf();
   auto r = parse_config(text.str());
-  if (!r.value) r.error = path + ": " + r.error;
+  if (!r.value) {
+    r.error = path + ": " + r.error;
+    return r;
+  }
+  // So that `pummelo --config conf/secure.json` finds conf/secure/... from
+  // any working directory.
+  const auto dir = std::filesystem::path(path).parent_path();
+  for (auto* file : {&r.value->auth.password_file, &r.value->auth.acl_file})
+    if (!file->empty() && std::filesystem::path(*file).is_relative()) *file = (dir / *file).string();
   return r;
+}
+
+bool config::anonymous_allowed() const noexcept {
+  if (allow_anonymous) return *allow_anonymous;
+  return std::all_of(listeners.begin(), listeners.end(), [](const listener_config& l) {
+    std::error_code ec;
+    auto a = asio::ip::make_address(l.host, ec);
+    return !ec && a.is_loopback();
+  });
 }
 
 }  // namespace pummelo::broker

@@ -110,6 +110,20 @@ struct roles_config {
   bool gate = true;
 };
 
+/// Who may connect, and to which topics (README "Securing pummelo").
+struct auth_config {
+  // Relative paths are resolved against the config file's directory.
+  std::string password_file;  // Mosquitto's format (mosquitto_passwd, pummelo-passwd); "" = none
+  std::string acl_file;       // JSON rules (conf/secure/acl.json); "" = every topic open to all
+  // Failed logins from one source address: after this many, each further
+  // CONNECT from it waits before its credentials are even looked at, twice as
+  // long each time up to max_failure_delay_ms; forgotten after failure_window_s.
+  std::uint32_t failures_before_delay = 3;
+  std::uint32_t max_failure_delay_ms = 5000;
+  std::uint32_t failure_window_s = 600;
+  std::uint32_t max_tracked_addresses = 65536;  // addresses with recent failures
+};
+
 struct config {
   log_level level = log_level::info;
   std::string server_id = "pummelo";  // this process's frontend id
@@ -117,7 +131,11 @@ struct config {
   scheduler_config scheduler;
   unsigned threads = 0;  // 0 = one event loop per core
   std::vector<listener_config> listeners{listener_config{}};
-  bool allow_anonymous = true;
+  // Unset: anonymous clients are allowed only when every MQTT listener is on
+  // a loopback address (the quick start); an exposed broker needs a login.
+  std::optional<bool> allow_anonymous;
+  bool anonymous_allowed() const noexcept;
+  auth_config auth;
   limits_config limits;
   std::uint32_t connect_timeout_ms = 10'000;
   std::uint32_t sys_interval_s = 10;  // 0 disables $SYS
@@ -130,7 +148,8 @@ struct config_result {
   std::string error;  // names the offending key when value is empty
 };
 
-/// Reads and validates a JSON config file.
+/// Reads and validates a JSON config file; auth file paths are made relative
+/// to its directory.
 config_result load_config_file(const std::string& path);
 
 /// Picks this process's server in a cluster config: sets server_id, roles

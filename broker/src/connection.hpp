@@ -18,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "auth/acl.hpp"
 #include "deadline_wheel.hpp"
 #include "message.hpp"
 #include "pummelo/protocol/decoder.hpp"
@@ -96,6 +97,10 @@ class connection : public std::enable_shared_from_this<connection>,
   // connection_publish.cpp: ordered inbound acknowledgements
   std::uint64_t expect_ack(std::uint16_t packet_id, std::uint8_t qos);
   void complete_ack(std::uint64_t seq, bool accepted);
+  static constexpr std::uint8_t pending_ack_waiting = 0, pending_ack_accepted = 1,
+                                pending_ack_refused = 2,  // by its channel server
+                                pending_ack_denied = 3;   // by the ACL
+  void settle_ack(std::uint64_t seq, std::uint8_t outcome);
 
   // connection.cpp: lifecycle, reads, deadlines
   void start_read();  // read interest on (off while registering_)
@@ -119,6 +124,16 @@ class connection : public std::enable_shared_from_this<connection>,
   void on_disconnect(const protocol::disconnect_packet& p);
   void end_session_link();
 
+  // connection_auth.cpp
+  std::string peer_address() const;  // "" when unknown
+  /// Checks CONNECT's credentials; refuses the connection (perhaps after a
+  /// delay, see auth::failure_throttle) and returns false when they fail.
+  bool authenticate(const protocol::connect_packet& p);
+  void refuse_login(protocol::reason_code reason, std::string why);
+  /// Whether the ACL lets this client (or `who`) do `a` on `topic`; a denial
+  /// is counted and logged.
+  bool permitted(auth::action a, std::string_view topic);
+  bool permitted(auth::action a, std::string_view topic, const auth::identity& who);
   // connection_publish.cpp
   void on_publish(protocol::publish_packet&& p);
   void on_puback(const protocol::puback_packet& p);
@@ -163,7 +178,7 @@ class connection : public std::enable_shared_from_this<connection>,
     struct pending_ack {
       std::uint16_t packet_id;
       std::uint8_t qos;
-      std::uint8_t state;  // 0 waiting, 1 accepted, 2 refused
+      std::uint8_t state;  // pending_ack_waiting...
     };
     std::vector<pending_ack> pending_acks;
     std::uint64_t acks_sent = 0;  // sequence number of pending_acks.front()

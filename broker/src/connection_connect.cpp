@@ -52,11 +52,7 @@ void connection::on_connect(protocol::connect_packet&& p, std::vector<std::uint8
     refuse_connect(rc::bad_authentication_method, "enhanced authentication is not supported");
     return;
   }
-  if (!server_().cfg().allow_anonymous) {
-    refuse_connect(p.username ? rc::not_authorized : rc::bad_user_name_or_password,
-                   "anonymous access is disabled and no user store is configured");
-    return;
-  }
+  if (!authenticate(p)) return;
   if (p.client_id.empty()) {
     if (version_ == protocol::version::v3_1 ||
         (version_ == protocol::version::v3_1_1 && !p.clean_start)) {
@@ -78,6 +74,14 @@ void connection::on_connect(protocol::connect_packet&& p, std::vector<std::uint8
         server_().cfg().uid_from == uid_source::client_id ? p.client_id : p.username.value_or("");
     if (auto where = redirect_for(server_(), uid)) {
       refuse_connect(rc::use_another_server, "redirected to " + *where, *where);
+      return;
+    }
+  }
+  if (p.will) {
+    const auth::identity who{p.username ? std::optional<std::string_view>(*p.username) : std::nullopt,
+                             p.client_id};
+    if (!permitted(auth::action::publish, p.will->topic, who)) {
+      refuse_connect(rc::not_authorized, "the ACL does not allow its will topic '" + p.will->topic + "'");
       return;
     }
   }
@@ -188,6 +192,7 @@ void connection::accept_connect(protocol::connect_packet&& p) {
   // any frontend right after it reaches this session.
   auto barrier = std::make_shared<cluster::sync_barrier>();
   server_().bind_session(*s, uid, barrier.get());
+  s->set_username(p.username);
   session_ = s;
   state_ = state::active;
 

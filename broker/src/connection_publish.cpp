@@ -55,6 +55,13 @@ bool connection::resolve_topic_alias(protocol::publish_packet& p) {
 void connection::on_publish(protocol::publish_packet&& p) {
   using rc = protocol::reason_code;
   if (!resolve_topic_alias(p)) return;
+  if (!permitted(auth::action::publish, p.topic)) {
+    // Dropped. MQTT 5 says why (PUBACK/PUBREC 0x87); 3.1.1 cannot, and its
+    // client would only resend, so there the flow ends as if accepted (as
+    // Mosquitto does).
+    if (p.qos > 0) settle_ack(expect_ack(p.packet_id, p.qos), pending_ack_denied);
+    return;
+  }
   if (p.qos == 2) {
     if (session_->incoming_qos2_pending(p.packet_id)) {
       // A resend of a message its channel server has not accepted yet: the
@@ -132,16 +139,20 @@ std::uint64_t connection::expect_ack(std::uint16_t packet_id, std::uint8_t qos) 
 }
 
 void connection::complete_ack(std::uint64_t seq, bool accepted) {
+  settle_ack(seq, accepted ? pending_ack_accepted : pending_ack_refused);
+}
+
+void connection::settle_ack(std::uint64_t seq, std::uint8_t outcome) {
   using rc = protocol::reason_code;
   if (seq < x().acks_sent || seq - x().acks_sent >= x().pending_acks.size()) return;
-  x().pending_acks[seq - x().acks_sent].state = accepted ? 1 : 2;
+  x().pending_acks[seq - x().acks_sent].state = outcome;
   std::size_t done = 0;
   bool refused_v311 = false;
-  for (; done < x().pending_acks.size() && x().pending_acks[done].state != 0; ++done) {
+  for (; done < x().pending_acks.size() && x().pending_acks[done].state != pending_ack_waiting; ++done) {
     const auto& a = x().pending_acks[done];
     if (state_ != state::active || !session_) continue;
     bool v5 = version_ == protocol::version::v5;
-    if (a.state == 2) {
+    if (a.state == pending_ack_refused) {
       loop_->stats().messages_dropped.add();
       if (!v5) {
         // MQTT 3.1.1 has no failure code, and its clients resend only after
@@ -150,7 +161,10 @@ void connection::complete_ack(std::uint64_t seq, bool accepted) {
         continue;
       }
     }
-    auto code = a.state == 1 ? rc::success : rc::unspecified_error;
+    auto code = a.state == pending_ack_accepted ? rc::success
+                : a.state == pending_ack_refused   ? rc::unspecified_error
+                : v5                               ? rc::not_authorized
+                                                   : rc::success;
     if (a.qos == 1) send(protocol::puback_packet{a.packet_id, code, {}});
     if (a.qos == 2) send(protocol::pubrec_packet{a.packet_id, code, {}});
   }

@@ -36,6 +36,10 @@ void connection::on_subscribe(protocol::subscribe_packet&& p) {
     o.retain_as_published = v5 && e.retain_as_published;
     o.retain_handling = v5 ? e.retain_handling : 0;
     o.subscription_id = subscription_id;
+    if (!permitted(auth::action::subscribe, e.filter)) {
+      ack.reasons.push_back(v5 ? rc::not_authorized : rc::unspecified_error);  // 0x87 / 0x80
+      continue;
+    }
     if (session_->subscriptions().size() >= server_().cfg().limits.max_subscriptions_per_session &&
         !session_->has_subscription(e.filter)) {
       // Over limits.max_subscriptions_per_session: refuse this entry only.

@@ -18,6 +18,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "auth/rules.hpp"
 #include "deadline_wheel.hpp"
 #include "delivery.hpp"
 #include "pummelo/channel/topic_tree.hpp"
@@ -75,6 +76,14 @@ class event_loop {
   socket_poller& poller() noexcept { return poller_; }
   /// Connection deadlines of this loop (see deadline_wheel.hpp).
   deadline_wheel& deadlines() noexcept { return deadlines_; }
+  /// The password file and ACL in force, this loop's copy (server swaps it
+  /// on SIGHUP by posting set_auth()). Loop thread only.
+  const auth::rules& auth() const noexcept { return auth_; }
+  /// Switches to `r`, then ends the subscriptions its ACL no longer allows.
+  void set_auth(auth::rules r);
+  /// Logs an ACL denial, at most one line a second per loop (a client
+  /// retrying a forbidden topic must not flood the log); always counted.
+  void report_denial(std::string_view what);
   /// Fan-outs to this loop's sessions (see delivery.hpp). Loop thread only.
   delivery_queue& deliveries() noexcept { return deliveries_; }
   /// Runs `f` on this loop, from any thread. Tasks posted while earlier ones
@@ -112,6 +121,9 @@ class event_loop {
   deadline_wheel deadlines_;
   asio::steady_timer deadline_timer_{context_};
   delivery_queue deliveries_{*this};
+  auth::rules auth_;
+  std::chrono::steady_clock::time_point last_denial_log_{};
+  std::uint64_t unlogged_denials_ = 0;
   std::uint64_t next_session_seq_ = 1;
   // Owns the sessions; looked up by client id without a second copy of it
   // (the hash and equality read the session's own id).

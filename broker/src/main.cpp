@@ -9,6 +9,7 @@
 
 #include "config.hpp"
 #include "log.hpp"
+#include "auth/rules.hpp"
 #include "server.hpp"
 #include "version.hpp"
 
@@ -75,6 +76,11 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (check_only) {
+    // The files the config names must load too.
+    if (auto rules = auth::load_rules(cfg.auth); !rules.value) {
+      std::cerr << "pummelo: " << rules.error << "\n";
+      return 2;
+    }
     std::cout << "configuration OK\n";
     return 0;
   }

@@ -37,7 +37,14 @@ unsigned loops_for(unsigned configured) {
 server::server(config cfg)
     : config_(std::move(cfg)),
       started_at_(clock::now()),
-      retained_(config_.limits.max_retained_messages) {
+      retained_(config_.limits.max_retained_messages),
+      login_failures_({.failures_before_delay = config_.auth.failures_before_delay,
+                       .first_delay = std::chrono::milliseconds(100),
+                       .max_delay = std::chrono::milliseconds(config_.auth.max_failure_delay_ms),
+                       .window = std::chrono::seconds(config_.auth.failure_window_s),
+                       .max_addresses = config_.auth.max_tracked_addresses}) {
+  auto rules = auth::load_rules(config_.auth);
+  if (!rules.value) throw std::runtime_error(rules.error);
   codec_limits_.max_packet_size = config_.limits.max_packet_size;
   codec_limits_.max_connect_packet_size = config_.limits.max_connect_packet_size;
   codec_limits_.max_topic_length = config_.limits.max_topic_length;
@@ -45,7 +52,10 @@ server::server(config cfg)
   codec_limits_.max_subscriptions_per_packet = config_.limits.max_subscriptions_per_packet;
   codec_limits_.max_user_properties = config_.limits.max_user_properties;
   unsigned n = loops_for(config_.threads);
-  for (unsigned i = 0; i < n; ++i) loops_.push_back(std::make_unique<event_loop>(*this, i));
+  for (unsigned i = 0; i < n; ++i) {
+    loops_.push_back(std::make_unique<event_loop>(*this, i));
+    loops_.back()->set_auth(*rules.value);  // before its thread starts
+  }
   cluster_ = std::make_unique<cluster::services>(*this, config_);
 }
 
@@ -265,6 +275,7 @@ void server::run() {
     done_cv.notify_one();
   });
   sys_ = std::make_unique<sys_publisher>(*this, *loops_[0]);
+  watch_reload_signal();
   for (std::size_t i = 0; i < acceptors_.size(); ++i)
     accept_backoff_.push_back(std::make_unique<asio::steady_timer>(ctx0));
   for (std::size_t i = 0; i < acceptors_.size(); ++i) accept_next(i);
@@ -285,6 +296,7 @@ void server::shut_down() {
     }
     sys_->stop();
     cluster_->stop();
+    reload_signals_->cancel();
     for (auto& t : accept_backoff_) t->cancel();
     signals_->cancel();
   });

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "auth/failure_throttle.hpp"
 #include "channel_registry.hpp"
 #include "cluster/ports.hpp"
 #include "config.hpp"
@@ -101,11 +102,20 @@ class server {
   void release_session() noexcept { sessions_.fetch_sub(1, std::memory_order_relaxed); }
   clock::time_point started_at() const noexcept { return started_at_; }
 
+  /// Failed logins per source address (auth.failures_before_delay...).
+  auth::failure_throttle& login_failures() noexcept { return login_failures_; }
+  /// Reads the password file and ACL again (SIGHUP). On success every loop
+  /// switches to them and ends the subscriptions they no longer allow;
+  /// sessions stay connected. On failure the rules in force stay, and the
+  /// error is logged. Returns whether the new rules were taken.
+  bool reload_auth();
+
  private:
   void open_listeners();
   void accept_next(std::size_t listener);   // waits until the listener is readable
   void accept_ready(std::size_t listener);  // accepts what is pending
   void shut_down();
+  void watch_reload_signal();  // SIGHUP: reload_auth()
 
   config config_;
   protocol::limits codec_limits_;
@@ -125,6 +135,8 @@ class server {
   std::vector<std::unique_ptr<asio::steady_timer>> accept_backoff_;  // one per listener
   std::unique_ptr<sys_publisher> sys_;
   std::unique_ptr<asio::signal_set> signals_;
+  std::unique_ptr<asio::signal_set> reload_signals_;
+  auth::failure_throttle login_failures_;
   // After the loops: its links live on loop 0 and go first.
   std::unique_ptr<cluster::services> cluster_;
 };

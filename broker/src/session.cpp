@@ -17,6 +17,15 @@ session::~session() = default;
 
 std::string session::member() const { return channel_registry::member_name(uid, client_id_); }
 
+void session::set_username(const std::optional<std::string>& name) {
+  has_username_ = name.has_value();
+  if (name && *name != uid) {
+    other_username_ = std::make_unique<std::string>(*name);
+  } else {
+    other_username_.reset();
+  }
+}
+
 session::offline& session::offline_state() {
   if (!offline_) offline_ = std::make_unique<offline>(loop_.context());
   return *offline_;

@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -99,6 +100,20 @@ class session {
   /// server::bind_session has bound it yet.
   std::string uid;
   bool bound = false;
+
+ private:
+  bool has_username_ = false;  // here: packs with `bound`
+
+ public:
+  /// The MQTT username it logged in with (what the ACL sees); none for an
+  /// anonymous client. With the default uid_source it is the uid itself and
+  /// costs nothing more.
+  std::optional<std::string_view> username() const noexcept {
+    if (!has_username_) return std::nullopt;
+    return other_username_ ? std::string_view(*other_username_) : std::string_view(uid);
+  }
+  /// Call after the uid is set.
+  void set_username(const std::optional<std::string>& name);
   /// Its name in channels (see channel_registry::member_name); computed, as
   /// it is needed only when memberships change.
   std::string member() const;
@@ -151,6 +166,7 @@ class session {
   void release_qos_if_empty() noexcept;
   std::unique_ptr<qos_state> q_;
   std::unique_ptr<offline> offline_;
+  std::unique_ptr<std::string> other_username_;  // only when it differs from uid
 };
 
 }  // namespace pummelo::broker

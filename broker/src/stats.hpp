@@ -29,12 +29,15 @@ struct alignas(64) loop_stats {
   counter protocol_errors;    // connections closed for bad input
   counter scheduler_overflow; // QoS 0 PUBLISHes dropped by the buffer scheduler
   counter push_frames_received;  // deliveries asked by channel servers (one per publish or push)
+  counter auth_failures;      // CONNECTs refused for their credentials (or their absence)
+  counter acl_denied;         // SUBSCRIBE filters, PUBLISHes and wills the ACL refused
 };
 
 struct stats_totals {
   std::uint64_t messages_received = 0, messages_sent = 0, bytes_received = 0, bytes_sent = 0,
                 messages_dropped = 0, connections_refused = 0, protocol_errors = 0,
-                scheduler_overflow = 0, push_frames_received = 0;
+                scheduler_overflow = 0, push_frames_received = 0, auth_failures = 0,
+                acl_denied = 0;
   void add(const loop_stats& s) noexcept {
     messages_received += s.messages_received.get();
     messages_sent += s.messages_sent.get();
@@ -45,6 +48,8 @@ struct stats_totals {
     protocol_errors += s.protocol_errors.get();
     scheduler_overflow += s.scheduler_overflow.get();
     push_frames_received += s.push_frames_received.get();
+    auth_failures += s.auth_failures.get();
+    acl_denied += s.acl_denied.get();
   }
 };
 

@@ -61,6 +61,8 @@ void sys_publisher::publish_all() {
   put("$SYS/broker/bytes/sent", std::to_string(totals.bytes_sent));
   put("$SYS/broker/connections/refused", std::to_string(totals.connections_refused));
   put("$SYS/broker/connections/protocol_errors", std::to_string(totals.protocol_errors));
+  put("$SYS/broker/clients/auth_failures", std::to_string(totals.auth_failures));
+  put("$SYS/broker/acl/denied", std::to_string(totals.acl_denied));
   put("$SYS/broker/subscriptions/count", std::to_string(server_.subscription_count()));
   put("$SYS/broker/retained messages/count", std::to_string(server_.retained().size()));
   put("$SYS/broker/channels/count", std::to_string(server_.channels().channel_count()));

@@ -25,7 +25,49 @@ TEST_CASE("an empty object gives the defaults") {
   CHECK(r.value->listeners[0].port == 1883);
   CHECK(r.value->limits.max_queued_messages == 1000);
   CHECK(r.value->connect_timeout_ms == 10000);
-  CHECK(r.value->allow_anonymous);
+  // Unset and every listener on loopback: anonymous clients are let in.
+  CHECK_FALSE(r.value->allow_anonymous.has_value());
+  CHECK(r.value->anonymous_allowed());
+  CHECK(r.value->auth.password_file.empty());
+  CHECK(r.value->auth.acl_file.empty());
+}
+
+TEST_CASE("anonymous access: off by default once a listener leaves loopback") {
+  auto exposed = parse_config(R"({"listeners": [{"host": "127.0.0.1", "port": 1}, {"host": "0.0.0.0", "port": 2}]})");
+  REQUIRE_MESSAGE(exposed.value, exposed.error);
+  CHECK_FALSE(exposed.value->anonymous_allowed());
+  auto v6 = parse_config(R"({"listeners": [{"host": "::1", "port": 1}, {"host": "127.9.9.9", "port": 2}]})");
+  REQUIRE_MESSAGE(v6.value, v6.error);
+  CHECK(v6.value->anonymous_allowed());
+  auto forced = parse_config(R"({"listeners": [{"host": "0.0.0.0", "port": 1}], "allow_anonymous": true})");
+  REQUIRE_MESSAGE(forced.value, forced.error);
+  CHECK(forced.value->anonymous_allowed());
+  auto closed = parse_config(R"({"allow_anonymous": false})");
+  REQUIRE_MESSAGE(closed.value, closed.error);
+  CHECK_FALSE(closed.value->anonymous_allowed());
+}
+
+TEST_CASE("auth: keys are read and checked; file paths follow the config file") {
+  auto r = parse_config(R"({"auth": {"password_file": "/etc/p", "acl_file": "a.json",
+    "failures_before_delay": 0, "max_failure_delay_ms": 600000, "failure_window_s": 1,
+    "max_tracked_addresses": 1}})");
+  REQUIRE_MESSAGE(r.value, r.error);
+  CHECK(r.value->auth.password_file == "/etc/p");
+  CHECK(r.value->auth.acl_file == "a.json");
+  CHECK(r.value->auth.failures_before_delay == 0);
+  CHECK(r.value->auth.max_failure_delay_ms == 600000);
+  CHECK(error_of(R"({"auth": {"max_failure_delay_ms": 600001}})").find("'auth.max_failure_delay_ms'") !=
+        std::string::npos);
+  CHECK(error_of(R"({"auth": {"failure_window_s": 0}})").find("'auth.failure_window_s'") != std::string::npos);
+  CHECK(error_of(R"({"auth": {"max_tracked_addresses": 0}})").find("'auth.max_tracked_addresses'") !=
+        std::string::npos);
+  CHECK(error_of(R"({"auth": {"password": "x"}})").find("'auth.password'") != std::string::npos);
+  CHECK(error_of(R"({"auth": {"acl_file": 3}})").find("'auth.acl_file'") != std::string::npos);
+  auto secure = pummelo::broker::load_config_file(std::string(PUMMELO_SOURCE_ROOT) + "/conf/secure.json");
+  REQUIRE_MESSAGE(secure.value, secure.error);
+  CHECK(secure.value->auth.password_file == std::string(PUMMELO_SOURCE_ROOT) + "/conf/secure/passwd");
+  CHECK(secure.value->auth.acl_file == std::string(PUMMELO_SOURCE_ROOT) + "/conf/secure/acl.json");
+  CHECK_FALSE(secure.value->anonymous_allowed());
 }
 
 TEST_CASE("the shipped conf/pummelo.json loads with its documented values") {
@@ -33,7 +75,7 @@ TEST_CASE("the shipped conf/pummelo.json loads with its documented values") {
   REQUIRE_MESSAGE(r.value, r.error);
   CHECK(r.value->listeners.at(0).port == 1883);
   CHECK(r.value->listeners.at(0).host == "127.0.0.1");
-  CHECK(r.value->allow_anonymous);
+  CHECK(r.value->anonymous_allowed());
 }
 
 TEST_CASE("every section is read") {
@@ -53,7 +95,7 @@ TEST_CASE("every section is read") {
   CHECK(c.threads == 3);
   CHECK(c.listeners.size() == 2);
   CHECK(c.listeners[1].host == "::1");
-  CHECK_FALSE(c.allow_anonymous);
+  CHECK_FALSE(c.anonymous_allowed());
   CHECK(c.limits.max_packet_size == 2048);
   CHECK(c.limits.max_connect_packet_size == 1024);
   CHECK(c.limits.max_queued_messages == 5);

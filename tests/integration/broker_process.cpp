@@ -152,7 +152,9 @@ void broker_process::write_config(const broker_settings& s) {
     out << "{\n"
         << "  \"log\": { \"level\": \"" << s.log_level << "\" },\n"
         << "  \"listeners\": [ { \"host\": \"127.0.0.1\", \"port\": " << port_ << " } ],\n"
-        << "  \"allow_anonymous\": true,\n"
+        << "  \"allow_anonymous\": " << (s.allow_anonymous ? "true" : "false") << ",\n"
+        << "  \"auth\": { \"password_file\": \"" << s.password_file << "\", \"acl_file\": \""
+        << s.pummelo_acl_file << "\" },\n"
         << "  \"limits\": {\n"
         << "    \"max_queued_messages\": " << s.max_queued_messages << ",\n"
         << "    \"max_inflight_messages\": " << s.max_inflight_messages << ",\n";
@@ -180,7 +182,7 @@ void broker_process::write_config(const broker_settings& s) {
     out << "listener " << port_ << " 127.0.0.1\n";
     if (s.max_connections != 0) out << "max_connections " << s.max_connections << "\n";
     out
-        << "allow_anonymous true\n"
+        << "allow_anonymous " << (s.allow_anonymous ? "true" : "false") << "\n"
         << "persistence false\n"
         << "user root\n"
         // stdout is block-buffered when it is not a terminal; the file log
@@ -193,6 +195,8 @@ void broker_process::write_config(const broker_settings& s) {
         << "sys_interval " << s.sys_interval_s << "\n"
         << "max_keepalive " << s.max_keep_alive_s << "\n";
     if (s.max_packet_size != 0) out << "max_packet_size " << s.max_packet_size << "\n";
+    if (!s.password_file.empty()) out << "password_file " << s.password_file << "\n";
+    if (!s.mosquitto_acl_file.empty()) out << "acl_file " << s.mosquitto_acl_file << "\n";
   }
   if (!out) throw std::runtime_error("cannot write " + config_.string());
 }

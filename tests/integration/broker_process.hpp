@@ -36,6 +36,13 @@ struct broker_settings {
   // R"("uid_source": "client_id", "scheduler": {"type": "buffer"})". A
   // leading/trailing comma is tolerated. Ignored for Mosquitto.
   std::string pummelo_extra_json;
+  // Security, for both brokers: a password file in Mosquitto's format, and
+  // the same rules in each broker's ACL syntax (pummelo's JSON, Mosquitto's
+  // acl_file). Empty: none.
+  bool allow_anonymous = true;
+  std::string password_file;
+  std::string pummelo_acl_file;
+  std::string mosquitto_acl_file;
 };
 
 class broker_process {

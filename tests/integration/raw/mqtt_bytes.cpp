@@ -62,6 +62,8 @@ bytes make_connect(const connect_options& o) {
     flags |= static_cast<std::uint8_t>((o.will->qos & 0x03) << 3);
     if (o.will->retain) flags |= 0x20;
   }
+  if (o.username) flags |= 0x80;
+  if (o.password) flags |= 0x40;
   w.u8(flags).u16(o.keepalive);
   if (o.version == v5) {
     writer p;
@@ -77,6 +79,8 @@ bytes make_connect(const connect_options& o) {
     if (o.version == v5) w.varint(0);  // empty will properties
     w.str(o.will->topic).str(o.will->payload);
   }
+  if (o.username) w.str(*o.username);
+  if (o.password) w.str(*o.password);
   return frame(ptype::connect, 0, w.out);
 }
 

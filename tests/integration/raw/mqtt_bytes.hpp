@@ -57,6 +57,8 @@ struct connect_options {
   std::optional<std::uint32_t> maximum_packet_size;  // v5 only
   std::optional<std::uint16_t> topic_alias_maximum;  // v5 only
   bytes extra_properties;  // appended verbatim (v5), e.g. a forbidden property
+  std::optional<std::string> username;
+  std::optional<std::string> password;
 };
 bytes make_connect(const connect_options& o);
 
