@@ -82,6 +82,28 @@ std::string string_of(const rapidjson::Value& v, const std::string& key) {
   return {v.GetString(), v.GetStringLength()};
 }
 
+void read_tls(const rapidjson::Value& v, const std::string& key, tls_config& t) {
+  object_reader r(v, key);
+  auto file = [](std::string& out) {
+    return [&out](const rapidjson::Value& f, const std::string& k) {
+      out = string_of(f, k);
+      if (out.empty()) throw config_error("'" + k + "' must not be empty");
+    };
+  };
+  r.on("cert_file", file(t.cert_file));
+  r.on("key_file", file(t.key_file));
+  r.on("ca_file", file(t.ca_file));
+  r.on("require_client_cert", boolean(t.require_client_cert));
+  r.on("use_identity_as_username", boolean(t.use_identity_as_username));
+  r.run();
+  if (t.cert_file.empty()) throw config_error("'" + key + ".cert_file' is required");
+  if (t.key_file.empty()) throw config_error("'" + key + ".key_file' is required");
+  if (t.require_client_cert && t.ca_file.empty())
+    throw config_error("'" + key + ".ca_file' is required with require_client_cert");
+  if (t.use_identity_as_username && !t.require_client_cert)
+    throw config_error("'" + key + ".use_identity_as_username' needs require_client_cert");
+}
+
 void read_listeners(const rapidjson::Value& v, const std::string& key, config& c) {
   if (!v.IsArray() || v.Empty()) throw config_error("'" + key + "' must be a non-empty array");
   c.listeners.clear();
@@ -98,6 +120,8 @@ void read_listeners(const rapidjson::Value& v, const std::string& key, config& c
       unsigned_in(l.port, 0, 65535)(p, k);
       have_port = true;
     });
+    r.on("tls",
+         [&](const rapidjson::Value& t, const std::string& k) { read_tls(t, k, l.tls.emplace()); });
     r.run();
     if (!have_port) throw config_error("'" + item_key + ".port' is required");
     c.listeners.push_back(std::move(l));
@@ -240,6 +264,10 @@ void read_limits(const rapidjson::Value& v, const std::string& key, limits_confi
   r.on("max_incoming_qos2", unsigned_in(l.max_incoming_qos2, 1, u16));
   r.on("max_push_uids", unsigned_in(l.max_push_uids, 1, u32));
   r.on("max_push_jobs", unsigned_in(l.max_push_jobs, 1, u32));
+  r.on("max_connections_per_address", unsigned_in(l.max_connections_per_address, 0, u32));
+  r.on("connect_rate", unsigned_in(l.connect_rate, 0, 10'000'000));
+  r.on("connect_burst", unsigned_in(l.connect_burst, 1, 10'000'000));
+  r.on("max_publish_rate", unsigned_in(l.max_publish_rate, 0, 10'000'000));
   r.run();
 }
 
@@ -316,6 +344,12 @@ config parse(const std::string& text) {
   });
   top.on("limits", [&](const rapidjson::Value& v, const std::string& key) {
     read_limits(v, key, c.limits, connect_size_set);
+  });
+  top.on("overload", [&](const rapidjson::Value& v, const std::string& key) {
+    object_reader r(v, key);
+    r.on("max_loop_lag_ms", unsigned_in(c.overload.max_loop_lag_ms, 0, 600'000));
+    r.on("shed_for_ms", unsigned_in(c.overload.shed_for_ms, 0, 600'000));
+    r.run();
   });
   top.on("timeouts", [&](const rapidjson::Value& v, const std::string& key) {
     object_reader r(v, key);
@@ -403,7 +437,10 @@ config_result load_config_file(const std::string& path) {
   // So that `pummelo --config conf/secure.json` finds conf/secure/... from
   // any working directory.
   const auto dir = std::filesystem::path(path).parent_path();
-  for (auto* file : {&r.value->auth.password_file, &r.value->auth.acl_file})
+  std::vector<std::string*> files{&r.value->auth.password_file, &r.value->auth.acl_file};
+  for (auto& l : r.value->listeners)
+    if (l.tls) files.insert(files.end(), {&l.tls->cert_file, &l.tls->key_file, &l.tls->ca_file});
+  for (auto* file : files)
     if (!file->empty() && std::filesystem::path(*file).is_relative()) *file = (dir / *file).string();
   return r;
 }

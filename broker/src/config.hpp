@@ -13,9 +13,20 @@
 
 namespace pummelo::broker {
 
+/// A listener's TLS settings (README "Configuration"). Relative paths are
+/// resolved against the config file's directory.
+struct tls_config {
+  std::string cert_file;             // PEM: the server certificate, then any intermediates
+  std::string key_file;              // PEM: its private key
+  std::string ca_file;               // PEM: CAs that client certificates must chain to; "" = none
+  bool require_client_cert = false;  // refuse clients without a valid certificate
+  bool use_identity_as_username = false;  // the certificate's CN is the MQTT username
+};
+
 struct listener_config {
   std::string host = "127.0.0.1";
   std::uint16_t port = 1883;
+  std::optional<tls_config> tls = std::nullopt;  // absent: plain TCP
 };
 
 struct limits_config {
@@ -39,6 +50,28 @@ struct limits_config {
   std::uint16_t max_incoming_qos2 = 100;  // our v5 receive maximum
   std::uint32_t max_push_uids = 10'000;   // uids in one $push request
   std::uint32_t max_push_jobs = 64;       // $push requests being carried out at once
+  // Connections from one source address; 0 = no limit. Off by default: many
+  // devices share an address behind carrier NAT, and counting costs a table
+  // entry per address.
+  std::uint32_t max_connections_per_address = 0;
+  // New connections accepted per second (a token bucket of connect_burst):
+  // past it a reconnect storm waits in the kernel's accept queue and is let
+  // in at this pace, instead of being refused or starving the loops. 0 = no limit.
+  std::uint32_t connect_rate = 0;
+  std::uint32_t connect_burst = 1000;
+  // PUBLISH packets one connection may send per second (bucket: one second's
+  // worth); past it the connection is not read until it may go on, so TCP
+  // slows the client down and nothing is lost. 0 = no limit.
+  std::uint32_t max_publish_rate = 0;
+};
+
+/// Shedding load before existing sessions suffer.
+struct overload_config {
+  // A loop that runs this late is overloaded; 0 disables shedding. While
+  // any is (and shed_for_ms after), new CONNECTs get CONNACK 0x89 "server
+  // busy" (3.1.1: 3 "server unavailable") and are closed.
+  std::uint32_t max_loop_lag_ms = 1000;
+  std::uint32_t shed_for_ms = 1000;
 };
 
 enum class uid_source : std::uint8_t { username, client_id };
@@ -137,6 +170,7 @@ struct config {
   bool anonymous_allowed() const noexcept;
   auth_config auth;
   limits_config limits;
+  overload_config overload;
   std::uint32_t connect_timeout_ms = 10'000;
   std::uint32_t sys_interval_s = 10;  // 0 disables $SYS
   std::optional<cluster_config> cluster;

@@ -38,14 +38,19 @@ connection::extras& connection::x() {
 
 connection::~connection() {
   loop_->deadlines().cancel(*this);
-  if (fd_ >= 0) ::close(fd_);  // closing also leaves the epoll set
+  close_fd();
   if (counted_) server_().release_connection();
 }
 
 std::string connection::peer() const {
   sockaddr_storage ss{};
   socklen_t len = sizeof ss;
-  if (fd_ < 0 || ::getpeername(fd_, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return "unknown peer";
+  if (fd_ < 0 || ::getpeername(fd_, reinterpret_cast<sockaddr*>(&ss), &len) != 0) {
+    // A peer that reset is no longer known to the socket (a TLS client often
+    // resets after its alert): TLS sessions note the peer at the start.
+    const auto* tls = tls_stream();
+    return tls && !tls->peer().empty() ? tls->peer() : "unknown peer";
+  }
   char host[INET6_ADDRSTRLEN] = "?";
   unsigned port = 0;
   if (ss.ss_family == AF_INET) {
@@ -60,9 +65,27 @@ std::string connection::peer() const {
   return std::string(host) + ":" + std::to_string(port);
 }
 
-void connection::start() {
+void connection::close_fd() noexcept {
+  if (fd_ < 0) return;
+  // Counted per address at accept (limits.max_connections_per_address).
+  server_().release_address(fd_);
+  // Closing the only descriptor of the socket removes it from the epoll set:
+  // no epoll_ctl needed (one system call fewer per connection).
+  ::close(fd_);
+  fd_ = -1;
+}
+
+void connection::start(tls::server_context* tls) {
   arm_timer();  // the CONNECT deadline counts from here
   reading_ = true;
+  if (tls) {
+    x().tls = tls::stream::accept(*tls, fd_);
+    if (!x().tls) {
+      close(protocol::reason_code::unspecified_error, "cannot start a TLS session", false);
+      return;
+    }
+    x().tls->set_peer(peer());
+  }
   // Listeners defer accepts until the client has sent something
   // (TCP_DEFER_ACCEPT), so its CONNECT is usually here already: read it
   // before watching the socket. A connection that moves to its client id's
@@ -75,8 +98,14 @@ void connection::start() {
 
 void connection::update_interest() {
   if (fd_ < 0 || state_ == state::closed) return;
-  std::uint8_t want = (reading_ ? socket_poller::readable : 0u) |
-                      (writing_ ? socket_poller::writable : 0u);
+  // TLS: a read that must write first (a handshake step) waits for the
+  // socket to be writable, a write that must read first for it to be readable.
+  const auto* tls = tls_stream();
+  const std::uint32_t read_on =
+      tls && tls->read_wants_write() ? socket_poller::writable : socket_poller::readable;
+  const std::uint32_t write_on =
+      tls && tls->write_wants_read() ? socket_poller::readable : socket_poller::writable;
+  std::uint8_t want = (reading_ ? read_on : 0u) | (writing_ ? write_on : 0u);
   if (polled_ && want == interest_) return;
   auto& poller = loop_->poller();
   if (int err = polled_ ? poller.modify(fd_, want, this) : poller.add(fd_, want, this); err != 0) {
@@ -92,17 +121,62 @@ void connection::update_interest() {
 void connection::start_read() {
   reading_ = true;
   update_interest();
+  read_tls_backlog();
+}
+
+void connection::read_tls_backlog() {
+  const auto* tls = tls_stream();
+  if (!tls || !reading_ || state_ == state::closing || state_ == state::closed ||
+      !tls->has_pending())
+    return;
+  asio::post(loop_->context(), [self = shared_from_this()] { self->on_readable(); });
+}
+
+ssize_t connection::read_tls(std::span<std::uint8_t> buf) {
+  auto r = tls_stream()->read(buf.data(), buf.size());
+  if (polled_) {
+    update_interest();  // a handshake step may wait for EPOLLOUT
+    if (state_ == state::closing || state_ == state::closed) {
+      errno = EPROTO;  // epoll failed: closed already
+      return -1;
+    }
+  }
+  using st = tls::stream::status;
+  switch (r.st) {
+    case st::ok: return static_cast<ssize_t>(r.bytes);
+    case st::want_read:
+    case st::want_write: errno = EAGAIN; return -1;
+    case st::closed: return 0;
+    case st::socket_error: errno = r.sys_errno; return -1;
+    case st::failed: break;
+  }
+  // One line at info level: the peer and OpenSSL's reason.
+  close(protocol::reason_code::unspecified_error, r.error, false);
+  errno = EPROTO;  // the caller's close() is then a no-op
+  return -1;
 }
 
 void connection::on_events(std::uint32_t events) {
   if (state_ == state::closed) return;
   if (events & EPOLLERR) {
+    // A TLS client that gives up on the handshake sends an alert and often
+    // resets: read the alert first, it says why.
+    if (const auto* tls = tls_stream(); tls && !tls->handshake_done() && (events & EPOLLIN)) {
+      on_readable();
+      if (state_ == state::closing || state_ == state::closed) return;
+    }
     int err = 0;
     socklen_t len = sizeof err;
     ::getsockopt(fd_, SOL_SOCKET, SO_ERROR, &err, &len);
     close(protocol::reason_code::success,
           err ? std::string("socket error: ") + std::strerror(err) : "socket error", false);
     return;
+  }
+  if (const auto* tls = tls_stream()) {
+    // A TLS read waiting to write goes on when writable, a write waiting to
+    // read when readable.
+    if ((events & EPOLLOUT) && tls->read_wants_write()) events |= EPOLLIN;
+    if ((events & EPOLLIN) && tls->write_wants_read()) events |= EPOLLOUT;
   }
   if (events & EPOLLOUT) flush();
   if (state_ == state::closed) return;
@@ -121,7 +195,7 @@ void connection::on_readable() {
   if (state_ == state::closed || state_ == state::closing || !reading_) return;
   auto& buf = loop_->read_buffer();
   for (int round = 0; round < reads_per_wakeup; ++round) {
-    ssize_t n = ::read(fd_, buf.data(), buf.size());
+    ssize_t n = tls_stream() ? read_tls(buf) : ::read(fd_, buf.data(), buf.size());
     if (n < 0) {
       if (errno == EAGAIN || errno == EWOULDBLOCK) return;
       if (errno == EINTR) continue;
@@ -140,9 +214,13 @@ void connection::on_readable() {
     // Closed, or migrated to another loop (the old object is then closed too).
     if (state_ != state::awaiting_connect && state_ != state::active) return;
     if (registering_) return;  // finish_connect() reads on
-    if (got < buf.size()) return;
+    if (!reading_) return;     // paused (limits.max_publish_rate)
+    // TLS: OpenSSL returns a record at a time; read on until it wants more.
+    if (got < buf.size() && !tls_stream()) return;
   }
-  // Bytes may be left: level-triggered polling reports the socket again.
+  // Bytes may be left: level-triggered polling reports the socket again
+  // (input OpenSSL already took from it is not reported: read that later).
+  read_tls_backlog();
 }
 
 void connection::process_input(std::span<const std::uint8_t> bytes) {
@@ -166,6 +244,11 @@ void connection::process_input(std::span<const std::uint8_t> bytes) {
         return;
       }
       if (!rest.empty()) process_input(rest);
+      return;
+    }
+    if (std::holds_alternative<protocol::publish_packet>(p) && state_ == state::active &&
+        server_().cfg().limits.max_publish_rate > 0 && !publish_allowed_now()) {
+      hold_publish(std::move(std::get<protocol::publish_packet>(p)), bytes);
       return;
     }
     handle_packet(std::move(p));
@@ -256,13 +339,10 @@ void connection::finish_close() {
   if (state_ == state::closed) return;
   state_ = state::closed;
   loop_->deadlines().cancel(*this);
-  if (fd_ >= 0) {
-    // Closing the only descriptor of the socket removes it from the epoll
-    // set: no epoll_ctl needed (one system call fewer per connection).
-    ::close(fd_);
-    fd_ = -1;
-  }
+  if (auto* tls = tls_stream(); tls && fd_ >= 0) tls->shutdown();  // close_notify, best effort
+  close_fd();
   if (x_ && x_->flush_timer) x_->flush_timer->cancel();
+  if (x_ && x_->throttle_timer) x_->throttle_timer->cancel();
   out_.clear();
   loop_->remove_connection(shared_from_this());
 }

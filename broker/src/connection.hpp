@@ -20,9 +20,11 @@
 
 #include "auth/acl.hpp"
 #include "deadline_wheel.hpp"
+#include "token_bucket.hpp"
 #include "message.hpp"
 #include "pummelo/protocol/decoder.hpp"
 #include "pummelo/protocol/packets.hpp"
+#include "tls/tls_stream.hpp"
 #include "write_queue.hpp"
 
 namespace pummelo::broker {
@@ -43,8 +45,9 @@ class connection : public std::enable_shared_from_this<connection>,
   connection& operator=(const connection&) = delete;
 
   /// Reads what the client sent, then watches the socket; the CONNECT
-  /// deadline starts now.
-  void start();
+  /// deadline starts now. With `tls` (a TLS listener's context) the socket
+  /// speaks TLS: the handshake runs within the first reads.
+  void start(tls::server_context* tls = nullptr);
 
   /// Readiness reported by the loop's socket_poller (EPOLLIN, EPOLLOUT...).
   void on_events(std::uint32_t events);
@@ -105,9 +108,17 @@ class connection : public std::enable_shared_from_this<connection>,
   // connection.cpp: lifecycle, reads, deadlines
   void start_read();  // read interest on (off while registering_)
   void on_readable();
+  // TLS (connection.cpp, connection_write.cpp): ::read and ::writev through
+  // the session, with their return conventions (-1 and errno EAGAIN when
+  // OpenSSL waits for the socket); a TLS failure closes the connection.
+  tls::stream* tls_stream() const noexcept { return x_ ? x_->tls.get() : nullptr; }
+  ssize_t read_tls(std::span<std::uint8_t> buf);
+  ssize_t write_tls(const iovec* iov, std::size_t count);
+  void read_tls_backlog();  // reads on when OpenSSL holds input the socket no longer shows
   void process_input(std::span<const std::uint8_t> bytes);
   void arm_timer();  // schedules the next deadline in the wheel
   void finish_close();
+  void close_fd() noexcept;  // also releases its place under the per-address limit
   void update_interest();
   void fail(protocol::errc e);
 
@@ -128,7 +139,10 @@ class connection : public std::enable_shared_from_this<connection>,
   std::string peer_address() const;  // "" when unknown
   /// Checks CONNECT's credentials; refuses the connection (perhaps after a
   /// delay, see auth::failure_throttle) and returns false when they fail.
-  bool authenticate(const protocol::connect_packet& p);
+  /// On a listener with tls.use_identity_as_username, the client
+  /// certificate's CN replaces the CONNECT's username (and no password is
+  /// checked).
+  bool authenticate(protocol::connect_packet& p);
   void refuse_login(protocol::reason_code reason, std::string why);
   /// Whether the ACL lets this client (or `who`) do `a` on `topic`; a denial
   /// is counted and logged.
@@ -136,6 +150,11 @@ class connection : public std::enable_shared_from_this<connection>,
   bool permitted(auth::action a, std::string_view topic, const auth::identity& who);
   // connection_publish.cpp
   void on_publish(protocol::publish_packet&& p);
+  // limits.max_publish_rate
+  bool publish_allowed_now();
+  void hold_publish(protocol::publish_packet&& p, std::span<const std::uint8_t> rest);
+  void arm_publish_timer();
+  void resume_held_publish();
   void on_puback(const protocol::puback_packet& p);
   void on_pubrec(const protocol::pubrec_packet& p);
   void on_pubrel(const protocol::pubrel_packet& p);
@@ -185,6 +204,14 @@ class connection : public std::enable_shared_from_this<connection>,
     std::unique_ptr<asio::steady_timer> flush_timer;
     // Between an accepted CONNECT and its CONNACK: input is held here.
     std::vector<std::uint8_t> held_input;
+    // TLS listeners' connections: here rather than in the connection, so
+    // that a plain-TCP connection is no bigger for it.
+    std::unique_ptr<tls::stream> tls;
+    // limits.max_publish_rate: the pace of this client's PUBLISHes, and the
+    // timer that resumes reading once it may go on.
+    std::optional<token_bucket> publish_bucket;
+    std::unique_ptr<asio::steady_timer> throttle_timer;
+    std::optional<protocol::publish_packet> held_publish;  // waits for its turn, held_input after it
   };
   extras& x();
   std::unique_ptr<extras> x_;

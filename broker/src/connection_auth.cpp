@@ -1,6 +1,5 @@
 // Who the client is (CONNECT credentials against the password file) and what
 // it may do (the ACL, on every SUBSCRIBE filter, PUBLISH topic and will).
-#include <arpa/inet.h>
 #include <sys/socket.h>
 
 #include <asio/steady_timer.hpp>
@@ -18,17 +17,22 @@ std::string connection::peer_address() const {
   sockaddr_storage ss{};
   socklen_t len = sizeof ss;
   if (fd_ < 0 || ::getpeername(fd_, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return {};
-  char host[INET6_ADDRSTRLEN] = "";
-  if (ss.ss_family == AF_INET) {
-    ::inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in&>(ss).sin_addr, host, sizeof host);
-  } else if (ss.ss_family == AF_INET6) {
-    ::inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6&>(ss).sin6_addr, host, sizeof host);
-  }
-  return host;
+  return address_of(ss);
 }
 
-bool connection::authenticate(const protocol::connect_packet& p) {
+bool connection::authenticate(protocol::connect_packet& p) {
   using rc = protocol::reason_code;
+  if (const auto* tls = tls_stream(); tls && tls->identity_as_username()) {
+    // The handshake verified the client certificate: it says who this is.
+    auto cn = tls->peer_common_name();
+    if (!cn) {
+      refuse_login(rc::not_authorized, "the client certificate has no usable common name");
+      return false;
+    }
+    p.username = std::move(*cn);
+    p.password.reset();
+    return true;
+  }
   const auto& cfg = server_().cfg();
   const auth::password_file* passwords = loop_->auth().passwords.get();
   if (!p.username) {

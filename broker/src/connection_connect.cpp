@@ -52,6 +52,12 @@ void connection::on_connect(protocol::connect_packet&& p, std::vector<std::uint8
     refuse_connect(rc::bad_authentication_method, "enhanced authentication is not supported");
     return;
   }
+  if (server_().overloaded()) {
+    loop_->stats().connects_shed.add();
+    refuse_connect(version_ == protocol::version::v5 ? rc::server_busy : rc::server_unavailable,
+                   "overloaded: an event loop is running late (overload.max_loop_lag_ms)");
+    return;
+  }
   if (!authenticate(p)) return;
   if (p.client_id.empty()) {
     if (version_ == protocol::version::v3_1 ||
@@ -109,6 +115,7 @@ void connection::migrate(event_loop& target, protocol::connect_packet&& p,
   target.post_batched([&target, self, fd, p = std::move(p), rest = std::move(rest)]() mutable {
     auto c = std::make_shared<connection>(target, fd);
     c->decoder_ = std::move(self->decoder_);
+    if (self->x_ && self->x_->tls) c->x().tls = std::move(self->x_->tls);  // TLS session and all
     c->last_activity_ = self->last_activity_;
     c->assigned_client_id_ = self->assigned_client_id_;
     target.add_connection(c);
@@ -124,6 +131,7 @@ void connection::resume_migrated(protocol::connect_packet&& p, std::vector<std::
   if (state_ == state::closed) return;
   reading_ = state_ == state::active && !registering_;
   update_interest();
+  read_tls_backlog();
   if (state_ != state::active) return;
   if (registering_) {
     if (!rest.empty()) x().held_input = std::move(rest);  // finish_connect() goes on from there

@@ -52,6 +52,52 @@ bool connection::resolve_topic_alias(protocol::publish_packet& p) {
   return true;
 }
 
+bool connection::publish_allowed_now() {
+  auto& xs = x();
+  const auto rate = server_().cfg().limits.max_publish_rate;
+  if (!xs.publish_bucket) xs.publish_bucket.emplace(rate, rate);  // one second's worth at once
+  return xs.publish_bucket->take() == clock::duration::zero();
+}
+
+void connection::hold_publish(protocol::publish_packet&& p, std::span<const std::uint8_t> rest) {
+  // Over limits.max_publish_rate: this PUBLISH and what follows it wait,
+  // and nothing more is read meanwhile, so TCP slows the client down and
+  // nothing is lost.
+  auto& xs = x();
+  xs.held_publish = std::move(p);
+  xs.held_input.assign(rest.begin(), rest.end());
+  reading_ = false;
+  update_interest();
+  arm_publish_timer();
+}
+
+void connection::arm_publish_timer() {
+  auto& xs = x();
+  const auto rate = server_().cfg().limits.max_publish_rate;
+  if (!xs.throttle_timer) xs.throttle_timer = std::make_unique<asio::steady_timer>(loop_->context());
+  xs.throttle_timer->expires_after(std::chrono::microseconds(1'000'000 / rate + 1));
+  xs.throttle_timer->async_wait([self = shared_from_this()](const std::error_code& ec) {
+    if (!ec) self->resume_held_publish();
+  });
+}
+
+void connection::resume_held_publish() {
+  if (state_ != state::active || !x_ || !x_->held_publish) return;
+  if (!publish_allowed_now()) {
+    arm_publish_timer();
+    return;
+  }
+  auto p = std::move(*x_->held_publish);
+  x_->held_publish.reset();
+  std::vector<std::uint8_t> rest;
+  rest.swap(x_->held_input);
+  auto self = shared_from_this();
+  handle_packet(std::move(p));
+  if (state_ != state::active) return;
+  if (!rest.empty()) process_input(rest);
+  if (state_ == state::active && !(x_ && x_->held_publish) && !registering_) start_read();
+}
+
 void connection::on_publish(protocol::publish_packet&& p) {
   using rc = protocol::reason_code;
   if (!resolve_topic_alias(p)) return;

@@ -108,12 +108,31 @@ void connection::schedule_flush() {
   loop_->request_flush(*this);
 }
 
+ssize_t connection::write_tls(const iovec* iov, std::size_t count) {
+  // A write OpenSSL could not finish is retried (EPOLLOUT, or EPOLLIN when it
+  // must read first: update_interest) with the queue's front unchanged, as
+  // SSL_write wants.
+  auto r = tls_stream()->write(iov, count);
+  using st = tls::stream::status;
+  switch (r.st) {
+    case st::ok: return static_cast<ssize_t>(r.bytes);
+    case st::want_read:
+    case st::want_write: errno = EAGAIN; return -1;
+    case st::closed: errno = EPIPE; return -1;
+    case st::socket_error: errno = r.sys_errno; return -1;
+    case st::failed: break;
+  }
+  errno = EPROTO;
+  return -1;
+}
+
 void connection::flush() {
   if (state_ == state::closed) return;
   for (int round = 0; round < writes_per_flush && !out_.empty(); ++round) {
     iovec iov[max_iovecs_per_write];
     const std::size_t n = out_.gather(iov, max_iovecs_per_write);
-    const ssize_t written = ::writev(fd_, iov, static_cast<int>(n));
+    const ssize_t written =
+        tls_stream() ? write_tls(iov, n) : ::writev(fd_, iov, static_cast<int>(n));
     if (written < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) {

@@ -153,8 +153,29 @@ void event_loop::end_turn() {
   }
 }
 
+bool event_loop::lagging(clock::time_point now) const noexcept {
+  const auto& o = owner_.cfg().overload;
+  const auto last = clock::time_point(clock::duration(last_tick_.load(std::memory_order_relaxed)));
+  if (last != clock::time_point{} &&
+      now - last > deadline_wheel::tick + std::chrono::milliseconds(o.max_loop_lag_ms))
+    return true;  // the tick is overdue right now: the loop is stuck
+  return now.time_since_epoch().count() < lagging_until_.load(std::memory_order_relaxed);
+}
+
 void event_loop::tick_deadlines() {
   const auto now = clock::now();
+  // How late this tick came is how long the loop's queue took to get here.
+  const auto& o = owner_.cfg().overload;
+  const auto last = clock::time_point(clock::duration(last_tick_.load(std::memory_order_relaxed)));
+  if (o.max_loop_lag_ms > 0 && last != clock::time_point{} &&
+      now - last > deadline_wheel::tick + std::chrono::milliseconds(o.max_loop_lag_ms)) {
+    lagging_until_.store((now + std::chrono::milliseconds(o.shed_for_ms)).time_since_epoch().count(),
+                         std::memory_order_relaxed);
+    log(log_level::warning, "loop ", index_, " ran ",
+        std::chrono::duration_cast<std::chrono::milliseconds>(now - last - deadline_wheel::tick).count(),
+        " ms late: shedding new connections for ", o.shed_for_ms, " ms (overload.max_loop_lag_ms)");
+  }
+  last_tick_.store(now.time_since_epoch().count(), std::memory_order_relaxed);
   deadlines_.advance(now, [](deadline_wheel::entry& e) {
     static_cast<connection&>(e).on_deadline();
   });

@@ -7,6 +7,7 @@
 #include <asio/io_context.hpp>
 #include <asio/steady_timer.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -84,6 +85,10 @@ class event_loop {
   /// Logs an ACL denial, at most one line a second per loop (a client
   /// retrying a forbidden topic must not flood the log); always counted.
   void report_denial(std::string_view what);
+  /// Whether this loop is running late (overload.max_loop_lag_ms): its
+  /// deadline tick is overdue by more than that now, or was within the last
+  /// overload.shed_for_ms. Any thread.
+  bool lagging(clock::time_point now) const noexcept;
   /// Fan-outs to this loop's sessions (see delivery.hpp). Loop thread only.
   delivery_queue& deliveries() noexcept { return deliveries_; }
   /// Runs `f` on this loop, from any thread. Tasks posted while earlier ones
@@ -158,6 +163,9 @@ class event_loop {
 
   static constexpr std::chrono::seconds trim_interval{30};  // see tick_deadlines()
   std::chrono::steady_clock::time_point last_trim_ = std::chrono::steady_clock::now();
+  // Lag of the deadline tick (overload detection), in clock ticks since the epoch.
+  std::atomic<clock::rep> last_tick_{0};
+  std::atomic<clock::rep> lagging_until_{0};
   void post_end_turn();
   void end_turn();
   void tick_deadlines();

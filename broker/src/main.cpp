@@ -11,6 +11,7 @@
 #include "log.hpp"
 #include "auth/rules.hpp"
 #include "server.hpp"
+#include "tls/tls_context.hpp"
 #include "version.hpp"
 
 namespace {
@@ -80,6 +81,16 @@ int main(int argc, char** argv) {
     if (auto rules = auth::load_rules(cfg.auth); !rules.value) {
       std::cerr << "pummelo: " << rules.error << "\n";
       return 2;
+    }
+    for (std::size_t i = 0; i < cfg.listeners.size(); ++i) {
+      if (!cfg.listeners[i].tls) continue;
+      try {
+        [[maybe_unused]] const tls::server_context loaded(*cfg.listeners[i].tls,
+                                                          "listeners[" + std::to_string(i) + "].tls");
+      } catch (const std::exception& e) {
+        std::cerr << "pummelo: " << e.what() << "\n";
+        return 2;
+      }
     }
     std::cout << "configuration OK\n";
     return 0;

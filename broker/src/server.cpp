@@ -1,5 +1,6 @@
 #include "server.hpp"
 
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -21,12 +22,26 @@
 #include "session.hpp"
 #include "log.hpp"
 #include "sys_publisher.hpp"
+#include "tls/tls_context.hpp"
 
 namespace pummelo::broker {
 namespace {
 // Session ids carry the loop index in 8 bits (event_loop::loop_of).
 constexpr unsigned max_loops = 256;
 
+}  // namespace
+
+std::string address_of(const sockaddr_storage& ss) {
+  char host[INET6_ADDRSTRLEN] = "";
+  if (ss.ss_family == AF_INET) {
+    ::inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in&>(ss).sin_addr, host, sizeof host);
+  } else if (ss.ss_family == AF_INET6) {
+    ::inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6&>(ss).sin6_addr, host, sizeof host);
+  }
+  return host;
+}
+
+namespace {
 unsigned loops_for(unsigned configured) {
   if (configured > 0) return std::min(configured, max_loops);
   unsigned n = std::thread::hardware_concurrency();
@@ -38,6 +53,10 @@ server::server(config cfg)
     : config_(std::move(cfg)),
       started_at_(clock::now()),
       retained_(config_.limits.max_retained_messages),
+      connect_bucket_(config_.limits.connect_rate == 0
+                          ? std::nullopt
+                          : std::make_optional<token_bucket>(config_.limits.connect_rate,
+                                                             config_.limits.connect_burst)),
       login_failures_({.failures_before_delay = config_.auth.failures_before_delay,
                        .first_delay = std::chrono::milliseconds(100),
                        .max_delay = std::chrono::milliseconds(config_.auth.max_failure_delay_ms),
@@ -161,6 +180,10 @@ bool server::try_reserve_session() noexcept {
 void server::open_listeners() {
   auto& ctx = loops_[0]->context();
   for (const auto& l : config_.listeners) {
+    // A TLS listener's certificate and key load before anything listens.
+    const std::string tls_key = "listeners[" + std::to_string(tls_contexts_.size()) + "].tls";
+    tls_contexts_.push_back(l.tls ? std::make_unique<tls::server_context>(*l.tls, tls_key)
+                                  : nullptr);
     std::error_code ec;
     auto address = asio::ip::make_address(l.host, ec);
     if (ec) throw std::runtime_error("listener host '" + l.host + "' is not an IP address");
@@ -188,7 +211,8 @@ void server::open_listeners() {
     if (ec)
       throw std::runtime_error("cannot listen on " + l.host + ":" + std::to_string(l.port) + ": " +
                                ec.message());
-    log(log_level::info, "listening for MQTT on ", l.host, ":", acceptor.local_endpoint().port());
+    log(log_level::info, "listening for MQTT", l.tls ? " over TLS" : "", " on ", l.host, ":",
+        acceptor.local_endpoint().port());
     acceptors_.push_back(std::move(acceptor));
   }
 }
@@ -211,8 +235,21 @@ void server::accept_ready(std::size_t listener) {
   std::vector<std::vector<int>> batches(loops_.size());
   const int lfd = acceptors_[listener].native_handle();
   bool pause = false;
+  auto pause_for = std::chrono::milliseconds(100);
   for (int i = 0; i < max_accepts_per_wakeup; ++i) {
-    const int fd = ::accept4(lfd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (connect_bucket_) {
+      // limits.connect_rate: the rest wait in the kernel's accept queue.
+      if (auto wait = connect_bucket_->take(); wait > clock::duration::zero()) {
+        pause = true;
+        pause_for = std::max(std::chrono::milliseconds(1),
+                             std::chrono::ceil<std::chrono::milliseconds>(wait));
+        break;
+      }
+    }
+    sockaddr_storage peer{};
+    socklen_t peer_len = sizeof peer;
+    const int fd = ::accept4(lfd, reinterpret_cast<sockaddr*>(&peer), &peer_len,
+                             SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
       const int err = errno;
       if (err == EAGAIN || err == EWOULDBLOCK) break;
@@ -232,23 +269,34 @@ void server::accept_ready(std::size_t listener) {
       ::close(fd);
       continue;
     }
+    if (config_.limits.max_connections_per_address > 0 &&
+        !try_reserve_address(fd, address_of(peer))) {
+      release_connection();
+      loops_[0]->stats().connections_refused.add();
+      log(log_level::info, "refusing connection from ", address_of(peer),
+          ": limits.max_connections_per_address (", config_.limits.max_connections_per_address,
+          ") reached");
+      ::close(fd);
+      continue;
+    }
     batches[next_accept_loop_].push_back(fd);
     next_accept_loop_ = (next_accept_loop_ + 1) % loops_.size();
   }
   for (std::size_t l = 0; l < batches.size(); ++l) {
     if (batches[l].empty()) continue;
     auto& target = *loops_[l];
-    asio::post(target.context(), [&target, fds = std::move(batches[l])] {
+    auto* tls = tls_contexts_[listener].get();  // null: plain TCP
+    asio::post(target.context(), [&target, fds = std::move(batches[l]), tls] {
       for (int fd : fds) {
         auto c = std::make_shared<connection>(target, fd);
         target.add_connection(c);
-        c->start();
+        c->start(tls);
       }
     });
   }
   if (pause) {
     auto& timer = *accept_backoff_[listener];
-    timer.expires_after(std::chrono::milliseconds(100));
+    timer.expires_after(pause_for);
     timer.async_wait([this, listener](const std::error_code& wait_ec) {
       if (!wait_ec) accept_next(listener);
     });

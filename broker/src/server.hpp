@@ -3,12 +3,17 @@
 // hand-off per destination loop, not one per subscriber.
 #pragma once
 
+#include <sys/socket.h>
+
 #include <asio/ip/tcp.hpp>
 #include <asio/signal_set.hpp>
 #include <asio/steady_timer.hpp>
 
 #include <atomic>
 #include <memory>
+#include <mutex>
+#include <optional>
+#include <unordered_map>
 #include <shared_mutex>
 #include <string>
 #include <vector>
@@ -23,6 +28,7 @@
 #include "pummelo/protocol/limits.hpp"
 #include "retained_store.hpp"
 #include "stats.hpp"
+#include "token_bucket.hpp"
 
 namespace pummelo::broker {
 
@@ -32,6 +38,12 @@ namespace cluster {
 class services;
 class sync_barrier;
 }  // namespace cluster
+namespace tls {
+class server_context;
+}  // namespace tls
+
+/// The address part of a socket address, as text ("" when not IP).
+std::string address_of(const sockaddr_storage& ss);
 
 class server {
  public:
@@ -90,6 +102,12 @@ class server {
   /// Connection slots under limits.max_connections.
   bool try_reserve_connection() noexcept;
   void release_connection() noexcept;
+  /// Connections per source address, under limits.max_connections_per_address
+  /// (always true when it is 0). Any thread.
+  bool try_reserve_address(int fd, const std::string& address);
+  void release_address(int fd);  // before the descriptor is closed
+  /// New CONNECTs are being shed: a loop is running late (overload.*).
+  bool overloaded() const noexcept;
   std::uint32_t connection_count() const noexcept { return connections_.load(); }
   /// Sessions with a live connection (CONNECT accepted), for $SYS.
   void add_online(int delta) noexcept { online_.fetch_add(delta, std::memory_order_relaxed); }
@@ -126,6 +144,9 @@ class server {
   std::atomic<std::uint32_t> push_jobs_{0};
   std::atomic<std::int64_t> online_{0};
   clock::time_point started_at_;
+  // One per listener, null for plain TCP. Before the loops: their
+  // connections' TLS sessions come from these.
+  std::vector<std::unique_ptr<tls::server_context>> tls_contexts_;
   std::vector<std::unique_ptr<event_loop>> loops_;
   std::vector<asio::ip::tcp::acceptor> acceptors_;
   unsigned next_accept_loop_ = 0;
@@ -133,6 +154,10 @@ class server {
   channel::topic_tree subscriptions_;
   retained_store retained_;
   std::vector<std::unique_ptr<asio::steady_timer>> accept_backoff_;  // one per listener
+  std::optional<token_bucket> connect_bucket_;  // limits.connect_rate; loop 0 (the listeners') only
+  std::mutex addresses_mutex_;
+  std::unordered_map<std::string, std::uint32_t> connections_per_address_;
+  std::unordered_map<int, std::string> address_of_fd_;  // who holds each count
   std::unique_ptr<sys_publisher> sys_;
   std::unique_ptr<asio::signal_set> signals_;
   std::unique_ptr<asio::signal_set> reload_signals_;

@@ -63,6 +63,7 @@ void sys_publisher::publish_all() {
   put("$SYS/broker/connections/protocol_errors", std::to_string(totals.protocol_errors));
   put("$SYS/broker/clients/auth_failures", std::to_string(totals.auth_failures));
   put("$SYS/broker/acl/denied", std::to_string(totals.acl_denied));
+  put("$SYS/broker/connections/shed", std::to_string(totals.connects_shed));
   put("$SYS/broker/subscriptions/count", std::to_string(server_.subscription_count()));
   put("$SYS/broker/retained messages/count", std::to_string(server_.retained().size()));
   put("$SYS/broker/channels/count", std::to_string(server_.channels().channel_count()));

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "config.hpp"
+#include "tls/tls_context.hpp"
 
 using pummelo::broker::parse_config;
 
@@ -45,6 +46,30 @@ TEST_CASE("anonymous access: off by default once a listener leaves loopback") {
   auto closed = parse_config(R"({"allow_anonymous": false})");
   REQUIRE_MESSAGE(closed.value, closed.error);
   CHECK_FALSE(closed.value->anonymous_allowed());
+}
+
+TEST_CASE("admission limits and overload are read and checked") {
+  auto r = parse_config(R"({"limits": {"max_connections_per_address": 3, "connect_rate": 20,
+    "connect_burst": 5, "max_publish_rate": 10000000},
+    "overload": {"max_loop_lag_ms": 0, "shed_for_ms": 600000}})");
+  REQUIRE_MESSAGE(r.value, r.error);
+  CHECK(r.value->limits.max_connections_per_address == 3);
+  CHECK(r.value->limits.connect_rate == 20);
+  CHECK(r.value->limits.connect_burst == 5);
+  CHECK(r.value->limits.max_publish_rate == 10000000);
+  CHECK(r.value->overload.max_loop_lag_ms == 0);
+  CHECK(r.value->overload.shed_for_ms == 600000);
+  auto d = parse_config("{}");
+  REQUIRE(d.value);
+  CHECK(d.value->limits.max_connections_per_address == 0);
+  CHECK(d.value->limits.connect_rate == 0);
+  CHECK(d.value->overload.max_loop_lag_ms == 1000);
+  CHECK(error_of(R"({"limits": {"connect_burst": 0}})").find("'limits.connect_burst'") != std::string::npos);
+  CHECK(error_of(R"({"limits": {"max_publish_rate": 10000001}})").find("'limits.max_publish_rate'") !=
+        std::string::npos);
+  CHECK(error_of(R"({"overload": {"shed_for_ms": 600001}})").find("'overload.shed_for_ms'") !=
+        std::string::npos);
+  CHECK(error_of(R"({"overload": {"lag": 1}})").find("'overload.lag'") != std::string::npos);
 }
 
 TEST_CASE("auth: keys are read and checked; file paths follow the config file") {
@@ -531,4 +556,91 @@ TEST_CASE("cluster: a link frame must hold the largest packet and a membership c
   CHECK(parse_config(R"({"limits": {"max_packet_size": 4096}, )" +
                      cluster_with(one_fe, one_cs, R"(, "rpc": {"max_frame_size": 266240})").substr(1))
             .value);
+}
+
+// --- TLS listeners ----------------------------------------------------------
+
+TEST_CASE("tls: a listener's keys are read; without them it is plain TCP") {
+  auto r = parse_config(R"({"listeners": [{"host": "127.0.0.1", "port": 1883},
+    {"host": "127.0.0.1", "port": 8883, "tls": {"cert_file": "s.crt", "key_file": "/k/s.key",
+     "ca_file": "ca.crt", "require_client_cert": true, "use_identity_as_username": true}}]})");
+  REQUIRE_MESSAGE(r.value, r.error);
+  REQUIRE(r.value->listeners.size() == 2);
+  CHECK_FALSE(r.value->listeners[0].tls.has_value());
+  REQUIRE(r.value->listeners[1].tls.has_value());
+  const auto& t = *r.value->listeners[1].tls;
+  CHECK(t.cert_file == "s.crt");
+  CHECK(t.key_file == "/k/s.key");
+  CHECK(t.ca_file == "ca.crt");
+  CHECK(t.require_client_cert);
+  CHECK(t.use_identity_as_username);
+  auto minimal = parse_config(R"({"listeners": [{"port": 8883, "tls": {"cert_file": "a", "key_file": "b"}}]})");
+  REQUIRE_MESSAGE(minimal.value, minimal.error);
+  const auto& m = *minimal.value->listeners[0].tls;
+  CHECK(m.ca_file.empty());
+  CHECK_FALSE(m.require_client_cert);
+  CHECK_FALSE(m.use_identity_as_username);
+}
+
+TEST_CASE("tls: errors name the key") {
+  auto listener = [](const std::string& tls) {
+    return R"({"listeners": [{"port": 1}, {"port": 2, "tls": )" + tls + "}]}";
+  };
+  CHECK(error_of(listener(R"({"cert_file": "a"})")) == "'listeners[1].tls.key_file' is required");
+  CHECK(error_of(listener(R"({"key_file": "b"})")) == "'listeners[1].tls.cert_file' is required");
+  CHECK(error_of(listener(R"({"cert_file": "a", "key_file": "b", "certfile": "c"})")) ==
+        "unknown key 'listeners[1].tls.certfile'");
+  CHECK(error_of(listener(R"({"cert_file": "", "key_file": "b"})")) ==
+        "'listeners[1].tls.cert_file' must not be empty");
+  CHECK(error_of(listener(R"({"cert_file": 1, "key_file": "b"})")) ==
+        "'listeners[1].tls.cert_file' must be a string");
+  CHECK(error_of(listener(R"({"cert_file": "a", "key_file": "b", "require_client_cert": "yes"})")) ==
+        "'listeners[1].tls.require_client_cert' must be true or false");
+  CHECK(error_of(listener(R"({"cert_file": "a", "key_file": "b", "require_client_cert": true})")) ==
+        "'listeners[1].tls.ca_file' is required with require_client_cert");
+  CHECK(error_of(listener(R"({"cert_file": "a", "key_file": "b", "ca_file": "c",
+                              "use_identity_as_username": true})")) ==
+        "'listeners[1].tls.use_identity_as_username' needs require_client_cert");
+  CHECK(error_of(listener(R"(true)")) == "'listeners[1].tls' must be an object");
+}
+
+TEST_CASE("tls: file paths follow the config file; the shipped sample loads") {
+  const std::string conf = std::string(PUMMELO_SOURCE_ROOT) + "/conf";
+  auto secure = pummelo::broker::load_config_file(conf + "/secure.json");
+  REQUIRE_MESSAGE(secure.value, secure.error);
+  const auto& listeners = secure.value->listeners;
+  REQUIRE(listeners.size() == 2);
+  CHECK(listeners[1].port == 8883);
+  REQUIRE(listeners[1].tls.has_value());
+  CHECK(listeners[1].tls->cert_file == conf + "/secure/server.crt");
+  CHECK(listeners[1].tls->key_file == conf + "/secure/server.key");
+  CHECK(listeners[1].tls->ca_file.empty());  // none: stays none
+  // The files load (what --check-config and the start do).
+  CHECK_NOTHROW(pummelo::broker::tls::server_context(*listeners[1].tls, "listeners[1].tls"));
+}
+
+TEST_CASE("tls: a file that does not load names the key, the file and the reason") {
+  const std::string dir = std::string(PUMMELO_SOURCE_ROOT) + "/conf/secure/";
+  auto failure = [](const pummelo::broker::tls_config& t) -> std::string {
+    try {
+      pummelo::broker::tls::server_context ctx(t, "listeners[2].tls");
+    } catch (const std::exception& e) {
+      return e.what();
+    }
+    FAIL("the context loaded");
+    return {};
+  };
+  pummelo::broker::tls_config t;
+  t.cert_file = dir + "missing.crt";
+  t.key_file = dir + "server.key";
+  CHECK(failure(t) == "'listeners[2].tls.cert_file': cannot read '" + dir +
+                          "missing.crt': No such file or directory");
+  t.cert_file = dir + "acl.json";
+  CHECK(contains(failure(t), "'listeners[2].tls.cert_file': '" + dir + "acl.json' is not a PEM certificate chain: "));
+  t.cert_file = dir + "server.crt";
+  t.key_file = dir + "ca.crt";  // a certificate, not a key
+  CHECK(contains(failure(t), "'listeners[2].tls.key_file': '" + dir + "ca.crt' is not a PEM private key"));
+  t.key_file = dir + "server.key";
+  t.ca_file = dir + "passwd";
+  CHECK(contains(failure(t), "'listeners[2].tls.ca_file': '" + dir + "passwd' holds no PEM CA certificate"));
 }

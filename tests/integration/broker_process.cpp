@@ -113,6 +113,8 @@ broker_process::broker_process(broker_kind k, const broker_settings& s) : kind_(
   std::string last_error;
   for (int attempt = 0; attempt < 3; ++attempt) {
     port_ = pick_free_port();
+    tls_port_ = 0;
+    while (s.tls && (tls_port_ == 0 || tls_port_ == port_)) tls_port_ = pick_free_port();
     write_config(s);
     try {
       spawn();
@@ -151,7 +153,17 @@ void broker_process::write_config(const broker_settings& s) {
     // Only the keys we set; pummelo fills the rest with its defaults.
     out << "{\n"
         << "  \"log\": { \"level\": \"" << s.log_level << "\" },\n"
-        << "  \"listeners\": [ { \"host\": \"127.0.0.1\", \"port\": " << port_ << " } ],\n"
+        << "  \"listeners\": [ { \"host\": \"127.0.0.1\", \"port\": " << port_ << " }";
+    if (s.tls) {
+      out << ",\n    { \"host\": \"127.0.0.1\", \"port\": " << tls_port_
+          << ", \"tls\": { \"cert_file\": \"" << s.tls->cert_file << "\", \"key_file\": \""
+          << s.tls->key_file << "\"";
+      if (!s.tls->ca_file.empty()) out << ", \"ca_file\": \"" << s.tls->ca_file << "\"";
+      out << ", \"require_client_cert\": " << (s.tls->require_client_cert ? "true" : "false")
+          << ", \"use_identity_as_username\": "
+          << (s.tls->use_identity_as_username ? "true" : "false") << " } }";
+    }
+    out << " ],\n"
         << "  \"allow_anonymous\": " << (s.allow_anonymous ? "true" : "false") << ",\n"
         << "  \"auth\": { \"password_file\": \"" << s.password_file << "\", \"acl_file\": \""
         << s.pummelo_acl_file << "\" },\n"
@@ -197,6 +209,16 @@ void broker_process::write_config(const broker_settings& s) {
     if (s.max_packet_size != 0) out << "max_packet_size " << s.max_packet_size << "\n";
     if (!s.password_file.empty()) out << "password_file " << s.password_file << "\n";
     if (!s.mosquitto_acl_file.empty()) out << "acl_file " << s.mosquitto_acl_file << "\n";
+    if (s.tls) {
+      // Last: the lines after a listener line configure that listener.
+      out << "listener " << tls_port_ << " 127.0.0.1\n"
+          << "certfile " << s.tls->cert_file << "\n"
+          << "keyfile " << s.tls->key_file << "\n";
+      if (!s.tls->ca_file.empty()) out << "cafile " << s.tls->ca_file << "\n";
+      out << "require_certificate " << (s.tls->require_client_cert ? "true" : "false") << "\n"
+          << "use_identity_as_username " << (s.tls->use_identity_as_username ? "true" : "false")
+          << "\n";
+    }
   }
   if (!out) throw std::runtime_error("cannot write " + config_.string());
 }
@@ -246,10 +268,12 @@ void broker_process::wait_until_listening() {
       throw std::runtime_error(std::string(to_string(kind_)) + " exited at start-up (status " +
                                std::to_string(status) + "); log tail:\n" + log_tail());
     }
-    if (port_accepts(port_)) return;
+    if (port_accepts(port_) && (tls_port_ == 0 || port_accepts(tls_port_))) return;
     if (clock_type::now() >= deadline)
       throw std::runtime_error(std::string(to_string(kind_)) + " did not listen on port " +
-                               std::to_string(port_) + " within 10 s; log tail:\n" + log_tail());
+                               std::to_string(port_) +
+                               (tls_port_ != 0 ? " and " + std::to_string(tls_port_) : "") +
+                               " within 10 s; log tail:\n" + log_tail());
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
 }

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -43,13 +44,24 @@ struct broker_settings {
   std::string password_file;
   std::string pummelo_acl_file;
   std::string mosquitto_acl_file;
+  // A second listener, speaking TLS on tls_port(), for both brokers (PEM
+  // files; Mosquitto's cafile/certfile/keyfile/require_certificate/
+  // use_identity_as_username). Unset: plain TCP only.
+  struct tls_listener {
+    std::string cert_file;
+    std::string key_file;
+    std::string ca_file;  // "" = none
+    bool require_client_cert = false;
+    bool use_identity_as_username = false;
+  };
+  std::optional<tls_listener> tls;
 };
 
 class broker_process {
  public:
-  // Picks a free port, writes the config into a fresh temp dir, starts the
-  // broker with stdout/stderr going to a log file in that dir and waits (10 s
-  // at most) until the port accepts TCP. Throws std::runtime_error carrying
+  // Picks a free port (two with settings.tls), writes the config into a
+  // fresh temp dir, starts the broker with stdout/stderr going to a log file
+  // in that dir and waits (10 s at most) until the ports accept TCP. Throws std::runtime_error carrying
   // the log's tail if the broker does not come up.
   explicit broker_process(broker_kind k, const broker_settings& s = {});
   ~broker_process();  // SIGTERM, up to 5 s, then SIGKILL; removes the temp dir
@@ -62,6 +74,7 @@ class broker_process {
   int terminate();
 
   std::uint16_t port() const { return port_; }
+  std::uint16_t tls_port() const { return tls_port_; }  // 0 without settings.tls
   std::string uri() const;  // "tcp://127.0.0.1:PORT"
   broker_kind kind() const { return kind_; }
   pid_t pid() const { return pid_; }
@@ -77,6 +90,7 @@ class broker_process {
 
   broker_kind kind_;
   std::uint16_t port_ = 0;
+  std::uint16_t tls_port_ = 0;
   pid_t pid_ = -1;
   std::filesystem::path dir_;
   std::filesystem::path config_;

@@ -11,10 +11,6 @@ namespace {
 
 using clock = std::chrono::steady_clock;
 
-double seconds_since(clock::time_point t0) {
-  return std::chrono::duration<double>(clock::now() - t0).count();
-}
-
 }  // namespace
 
 TEST_CASE("keepalive: a silent client is closed after 1.5 x keepalive") {

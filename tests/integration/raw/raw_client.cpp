@@ -25,7 +25,7 @@ int remaining_ms(clock::time_point deadline) {
 
 }  // namespace
 
-raw_client::raw_client(std::uint16_t port, int rcvbuf_bytes) {
+raw_client::raw_client(std::uint16_t port, int rcvbuf_bytes, const char* source) {
   fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd_ < 0) throw std::runtime_error("socket: " + std::string(std::strerror(errno)));
   if (rcvbuf_bytes > 0) {
@@ -34,6 +34,17 @@ raw_client::raw_client(std::uint16_t port, int rcvbuf_bytes) {
   }
   const int one = 1;
   ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  if (source != nullptr) {
+    sockaddr_in from{};
+    from.sin_family = AF_INET;
+    if (::inet_pton(AF_INET, source, &from.sin_addr) != 1 ||
+        ::bind(fd_, reinterpret_cast<const sockaddr*>(&from), sizeof from) != 0) {
+      const std::string err = std::strerror(errno);
+      ::close(fd_);
+      fd_ = -1;
+      throw std::runtime_error(std::string("bind ") + source + ": " + err);
+    }
+  }
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(port);

@@ -25,7 +25,8 @@ class raw_client {
  public:
   // rcvbuf_bytes > 0 shrinks SO_RCVBUF before connecting, so that the
   // advertised TCP window stays small (slow-reader case).
-  explicit raw_client(std::uint16_t port, int rcvbuf_bytes = 0);
+  // `source`: the loopback address to connect from (127.0.0.0/8).
+  explicit raw_client(std::uint16_t port, int rcvbuf_bytes = 0, const char* source = nullptr);
   ~raw_client();
   raw_client(const raw_client&) = delete;
   raw_client& operator=(const raw_client&) = delete;

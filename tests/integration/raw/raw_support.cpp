@@ -12,6 +12,10 @@ std::unique_ptr<broker_process> start_broker(const broker_settings& s) {
 
 bool on_mosquitto() { return kind_from_env() == broker_kind::mosquitto; }
 
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
 std::unique_ptr<raw_client> connect_client(std::uint16_t port, const connect_options& o,
                                            connack_info* ack, int rcvbuf_bytes) {
   auto c = std::make_unique<raw_client>(port, rcvbuf_bytes);

@@ -3,6 +3,7 @@
 // proves a bad peer only took down its own connection.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -20,6 +21,8 @@ inline constexpr milliseconds quiet_window{600};    // "nothing more arrives"
 inline constexpr milliseconds close_timeout{3000};  // broker closes a bad peer
 
 std::unique_ptr<broker_process> start_broker(const broker_settings& s = {});
+// Seconds since t0, for the cases that check how long the broker took.
+double seconds_since(std::chrono::steady_clock::time_point t0);
 bool on_mosquitto();
 
 // Connects, sends CONNECT, requires CONNACK code 0. The CONNACK goes to *ack.
