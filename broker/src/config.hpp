@@ -83,8 +83,10 @@ struct scheduler_config {
   std::uint32_t max_buffered_messages = 1000;  // buffer: QoS 0 PUBLISHes waiting per connection
   // Sessions one loop hands a fan-out to before it lets its other work (pings,
   // CONNECTs, link heartbeats, the writes so far) run; the rest follows in
-  // later turns, in order (delivery_queue).
-  std::uint32_t max_deliveries_per_turn = 4096;
+  // later turns, in order (delivery_queue). 0 = a fan-out in one turn: with
+  // 4096, a 1->10k closed-loop fan-out measured 5x slower (BENCHMARKS.md),
+  // so slicing is for operators who need the latency bound more.
+  std::uint32_t max_deliveries_per_turn = 0;
 };
 
 /// Servers per role list at most (indexes are 16-bit on the wire).

@@ -1,6 +1,7 @@
 #include "delivery.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <asio/post.hpp>
 
 #include "event_loop.hpp"
@@ -16,7 +17,7 @@ void delivery_queue::push(const message_ptr& m, std::vector<channel::subscriber>
             [](const auto& a, const auto& b) { return a.session < b.session; });
   fan_out f{m, std::move(matches), 0};
   if (queue_.empty()) {
-    deliver_some(f, loop_.owner().cfg().scheduler.max_deliveries_per_turn);
+    deliver_some(f, budget());
     if (f.next == f.matches.size()) return;
   }
   queue_.push_back(std::move(f));
@@ -26,9 +27,14 @@ void delivery_queue::push(const message_ptr& m, std::vector<channel::subscriber>
   }
 }
 
+std::size_t delivery_queue::budget() const noexcept {
+  const auto n = loop_.owner().cfg().scheduler.max_deliveries_per_turn;
+  return n == 0 ? std::numeric_limits<std::size_t>::max() : n;
+}
+
 void delivery_queue::drain() {
   drain_posted_ = false;
-  std::size_t budget = loop_.owner().cfg().scheduler.max_deliveries_per_turn;
+  std::size_t budget = this->budget();
   while (budget > 0 && !queue_.empty()) {
     auto& f = queue_.front();
     budget -= deliver_some(f, budget);

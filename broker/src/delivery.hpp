@@ -40,6 +40,7 @@ class delivery_queue {
     std::size_t next = 0;                      // first match not delivered yet
   };
   void drain();
+  std::size_t budget() const noexcept;  // sessions per turn
   // Delivers from f.next on, to at most `budget` sessions; returns how many.
   std::size_t deliver_some(fan_out& f, std::size_t budget);
 
