@@ -16,6 +16,7 @@
 #include "log.hpp"
 #include "server.hpp"
 #include "session.hpp"
+#include "socket_address.hpp"
 
 namespace pummelo::broker {
 
@@ -51,18 +52,7 @@ std::string connection::peer() const {
     const auto* tls = tls_stream();
     return tls && !tls->peer().empty() ? tls->peer() : "unknown peer";
   }
-  char host[INET6_ADDRSTRLEN] = "?";
-  unsigned port = 0;
-  if (ss.ss_family == AF_INET) {
-    const auto& a = reinterpret_cast<const sockaddr_in&>(ss);
-    ::inet_ntop(AF_INET, &a.sin_addr, host, sizeof host);
-    port = ntohs(a.sin_port);
-  } else if (ss.ss_family == AF_INET6) {
-    const auto& a = reinterpret_cast<const sockaddr_in6&>(ss);
-    ::inet_ntop(AF_INET6, &a.sin6_addr, host, sizeof host);
-    port = ntohs(a.sin6_port);
-  }
-  return std::string(host) + ":" + std::to_string(port);
+  return endpoint_of(ss);
 }
 
 void connection::close_fd() noexcept {

@@ -10,6 +10,7 @@
 #include "log.hpp"
 #include "server.hpp"
 #include "session.hpp"
+#include "socket_address.hpp"
 
 namespace pummelo::broker {
 
@@ -49,7 +50,7 @@ bool connection::authenticate(protocol::connect_packet& p) {
   }
   switch (passwords->check(*p.username, p.password.value_or(std::string()))) {
     case auth::verdict::ok:
-      server_().login_failures().succeeded(peer_address());
+      if (!server_().login_failures().none_tracked()) server_().login_failures().succeeded(peer_address());
       return true;
     case auth::verdict::unknown_user:
       refuse_login(rc::bad_user_name_or_password, "unknown user '" + *p.username + "'");
@@ -90,14 +91,15 @@ bool connection::permitted(auth::action a, std::string_view topic) {
 bool connection::permitted(auth::action a, std::string_view topic, const auth::identity& who) {
   const auth::acl* acl = loop_->auth().access.get();
   if (!acl || acl->allows(a, who, topic)) return true;
-  if (log_enabled(log_level::warning)) {
-    loop_->report_denial(std::string(a == auth::action::subscribe ? "subscribe to '" : "publish to '") +
-                         std::string(topic) + "' by " +
-                         (who.username ? "user '" + std::string(*who.username) + "'" : std::string("an anonymous client")) +
-                         " (client " + std::string(who.client_id) + ")");
-  } else {
-    loop_->stats().acl_denied.add();
-  }
+  // A client hammering a forbidden topic costs a counter, not a log line
+  // (nor the text of one) each time.
+  std::uint64_t unlogged = 0;
+  if (!loop_->count_denial(unlogged)) return false;
+  log(log_level::warning, "denied by the ACL: ",
+      a == auth::action::subscribe ? "subscribe to '" : "publish to '", topic, "' by ",
+      who.username ? "user '" + std::string(*who.username) + "'" : std::string("an anonymous client"),
+      " (client ", who.client_id, ")",
+      unlogged > 0 ? " (and " + std::to_string(unlogged) + " more since the last such line)" : "");
   return false;
 }
 

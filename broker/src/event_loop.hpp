@@ -82,9 +82,10 @@ class event_loop {
   const auth::rules& auth() const noexcept { return auth_; }
   /// Switches to `r`, then ends the subscriptions its ACL no longer allows.
   void set_auth(auth::rules r);
-  /// Logs an ACL denial, at most one line a second per loop (a client
-  /// retrying a forbidden topic must not flood the log); always counted.
-  void report_denial(std::string_view what);
+  /// Counts an ACL denial. True when it should be logged: at most one line
+  /// a second per loop (a client retrying a forbidden topic must not flood
+  /// the log); `unlogged` is then the denials not logged since the last one.
+  bool count_denial(std::uint64_t& unlogged);
   /// Whether this loop is running late (overload.max_loop_lag_ms): its
   /// deadline tick is overdue by more than that now, or was within the last
   /// overload.shed_for_ms. Any thread.

@@ -33,21 +33,18 @@ void event_loop::set_auth(auth::rules r) {
         " subscription(s) they no longer allow (loop ", index_, ")");
 }
 
-void event_loop::report_denial(std::string_view what) {
+bool event_loop::count_denial(std::uint64_t& unlogged) {
   stats_.acl_denied.add();
+  if (!log_enabled(log_level::warning)) return false;
   const auto now = std::chrono::steady_clock::now();
   if (now - last_denial_log_ < std::chrono::seconds(1)) {
     ++unlogged_denials_;
-    return;
+    return false;
   }
   last_denial_log_ = now;
-  if (unlogged_denials_ > 0) {
-    log(log_level::warning, "denied by the ACL: ", what, " (and ", unlogged_denials_,
-        " more since the last such line)");
-  } else {
-    log(log_level::warning, "denied by the ACL: ", what);
-  }
+  unlogged = unlogged_denials_;
   unlogged_denials_ = 0;
+  return true;
 }
 
 }  // namespace pummelo::broker

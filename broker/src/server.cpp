@@ -1,6 +1,5 @@
 #include "server.hpp"
 
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -20,6 +19,7 @@
 #include "cluster/services.hpp"
 #include "connection.hpp"
 #include "session.hpp"
+#include "socket_address.hpp"
 #include "log.hpp"
 #include "sys_publisher.hpp"
 #include "tls/tls_context.hpp"
@@ -29,19 +29,6 @@ namespace {
 // Session ids carry the loop index in 8 bits (event_loop::loop_of).
 constexpr unsigned max_loops = 256;
 
-}  // namespace
-
-std::string address_of(const sockaddr_storage& ss) {
-  char host[INET6_ADDRSTRLEN] = "";
-  if (ss.ss_family == AF_INET) {
-    ::inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in&>(ss).sin_addr, host, sizeof host);
-  } else if (ss.ss_family == AF_INET6) {
-    ::inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6&>(ss).sin6_addr, host, sizeof host);
-  }
-  return host;
-}
-
-namespace {
 unsigned loops_for(unsigned configured) {
   if (configured > 0) return std::min(configured, max_loops);
   unsigned n = std::thread::hardware_concurrency();

@@ -3,8 +3,6 @@
 // hand-off per destination loop, not one per subscriber.
 #pragma once
 
-#include <sys/socket.h>
-
 #include <asio/ip/tcp.hpp>
 #include <asio/signal_set.hpp>
 #include <asio/steady_timer.hpp>
@@ -41,9 +39,6 @@ class sync_barrier;
 namespace tls {
 class server_context;
 }  // namespace tls
-
-/// The address part of a socket address, as text ("" when not IP).
-std::string address_of(const sockaddr_storage& ss);
 
 class server {
  public:

@@ -9,7 +9,9 @@ TEST_CASE("failure throttle: free below the threshold, then doubling up to the c
   failure_throttle t({.failures_before_delay = 2, .first_delay = 100ms, .max_delay = 700ms,
                       .window = 60s, .max_addresses = 10});
   auto now = failure_throttle::clock::now();
+  CHECK(t.none_tracked());
   CHECK(t.failed("10.0.0.1", now) == 0ms);
+  CHECK_FALSE(t.none_tracked());
   CHECK(t.failed("10.0.0.1", now) == 0ms);
   CHECK(t.failed("10.0.0.1", now) == 100ms);
   CHECK(t.failed("10.0.0.1", now) == 200ms);
@@ -20,6 +22,8 @@ TEST_CASE("failure throttle: free below the threshold, then doubling up to the c
   CHECK(t.failed("10.0.0.2", now) == 0ms);
   // A success clears the address.
   t.succeeded("10.0.0.1");
+  t.succeeded("10.0.0.2");
+  CHECK(t.none_tracked());
   CHECK(t.failed("10.0.0.1", now) == 0ms);
 }
 

@@ -23,6 +23,7 @@ std::chrono::milliseconds failure_throttle::failed(std::string_view address, clo
   } else {
     oldest_first_.splice(oldest_first_.end(), oldest_first_, it->second.age);
   }
+  tracked_.store(by_address_.size(), std::memory_order_relaxed);
   auto& e = it->second;
   e.last = now;
   ++e.failures;
@@ -39,6 +40,7 @@ void failure_throttle::succeeded(std::string_view address) {
   if (it == by_address_.end()) return;
   oldest_first_.erase(it->second.age);
   by_address_.erase(it);
+  tracked_.store(by_address_.size(), std::memory_order_relaxed);
 }
 
 std::size_t failure_throttle::tracked() const {

@@ -5,6 +5,7 @@
 // max_addresses are tracked, the stalest forgotten first.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <list>
@@ -34,6 +35,9 @@ class failure_throttle {
   /// A successful login clears the address's record.
   void succeeded(std::string_view address);
   std::size_t tracked() const;
+  /// No address has recent failures: a successful login then need not even
+  /// find out its address (the common case in a reconnect storm).
+  bool none_tracked() const noexcept { return tracked_.load(std::memory_order_relaxed) == 0; }
 
  private:
   struct entry {
@@ -45,6 +49,7 @@ class failure_throttle {
   mutable std::mutex mutex_;
   std::unordered_map<std::string, entry> by_address_;
   std::list<std::string> oldest_first_;  // by last failure
+  std::atomic<std::size_t> tracked_{0};   // by_address_.size(), readable without the lock
 };
 
 }  // namespace pummelo::broker::auth

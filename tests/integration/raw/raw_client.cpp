@@ -14,8 +14,6 @@
 
 namespace pummelo::test::raw {
 
-namespace {
-
 using clock = std::chrono::steady_clock;
 
 int remaining_ms(clock::time_point deadline) {
@@ -23,39 +21,57 @@ int remaining_ms(clock::time_point deadline) {
   return left < 0 ? 0 : static_cast<int>(left);
 }
 
-}  // namespace
-
-raw_client::raw_client(std::uint16_t port, int rcvbuf_bytes, const char* source) {
-  fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd_ < 0) throw std::runtime_error("socket: " + std::string(std::strerror(errno)));
+int connect_loopback(std::uint16_t port, int rcvbuf_bytes, const char* source) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) throw std::runtime_error("socket: " + std::string(std::strerror(errno)));
+  auto fail = [fd](const std::string& what) {
+    const std::string err = std::strerror(errno);
+    ::close(fd);
+    throw std::runtime_error(what + ": " + err);
+  };
   if (rcvbuf_bytes > 0) {
     // Must precede connect(): the window scale is negotiated in the SYN.
-    ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &rcvbuf_bytes, sizeof rcvbuf_bytes);
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf_bytes, sizeof rcvbuf_bytes);
   }
   const int one = 1;
-  ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   if (source != nullptr) {
     sockaddr_in from{};
     from.sin_family = AF_INET;
     if (::inet_pton(AF_INET, source, &from.sin_addr) != 1 ||
-        ::bind(fd_, reinterpret_cast<const sockaddr*>(&from), sizeof from) != 0) {
-      const std::string err = std::strerror(errno);
-      ::close(fd_);
-      fd_ = -1;
-      throw std::runtime_error(std::string("bind ") + source + ": " + err);
-    }
+        ::bind(fd, reinterpret_cast<const sockaddr*>(&from), sizeof from) != 0)
+      fail(std::string("bind ") + source);
   }
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(port);
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd_, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
-    const std::string err = std::strerror(errno);
-    ::close(fd_);
-    fd_ = -1;
-    throw std::runtime_error("connect 127.0.0.1:" + std::to_string(port) + ": " + err);
-  }
+  if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0)
+    fail("connect 127.0.0.1:" + std::to_string(port));
+  return fd;
 }
+
+std::size_t take_frame(const std::uint8_t* data, std::size_t size, packet& out) {
+  std::uint32_t length = 0;
+  std::size_t pos = 1;
+  for (int shift = 0;; shift += 7, ++pos) {
+    if (pos >= size) return 0;
+    if (shift > 21) throw std::runtime_error("broker sent a remaining length longer than 4 bytes");
+    const std::uint8_t b = data[pos];
+    length |= static_cast<std::uint32_t>(b & 0x7F) << shift;
+    if ((b & 0x80) == 0) break;
+  }
+  ++pos;
+  if (size - pos < length) return 0;
+  out.status = read_status::packet;
+  out.type = static_cast<std::uint8_t>(data[0] >> 4);
+  out.flags = static_cast<std::uint8_t>(data[0] & 0x0F);
+  out.body.assign(data + pos, data + pos + length);
+  return pos + length;
+}
+
+raw_client::raw_client(std::uint16_t port, int rcvbuf_bytes, const char* source)
+    : fd_(connect_loopback(port, rcvbuf_bytes, source)) {}
 
 raw_client::~raw_client() { close(); }
 
@@ -85,24 +101,9 @@ bool raw_client::send(const bytes& data, milliseconds timeout) {
 }
 
 bool raw_client::try_frame(packet& out) {
-  const std::size_t avail = buffer_.size() - start_;
-  const std::uint8_t* data = buffer_.data() + start_;
-  std::uint32_t length = 0;
-  std::size_t pos = 1;
-  for (int shift = 0;; shift += 7, ++pos) {
-    if (pos >= avail) return false;
-    if (shift > 21) throw std::runtime_error("broker sent a remaining length longer than 4 bytes");
-    const std::uint8_t b = data[pos];
-    length |= static_cast<std::uint32_t>(b & 0x7F) << shift;
-    if ((b & 0x80) == 0) break;
-  }
-  ++pos;
-  if (avail - pos < length) return false;
-  out.status = read_status::packet;
-  out.type = static_cast<std::uint8_t>(data[0] >> 4);
-  out.flags = static_cast<std::uint8_t>(data[0] & 0x0F);
-  out.body.assign(data + pos, data + pos + length);
-  start_ += pos + length;
+  const std::size_t used = take_frame(buffer_.data() + start_, buffer_.size() - start_, out);
+  if (used == 0) return false;
+  start_ += used;
   // Compact only once the consumed prefix dominates: keeps a flood of small
   // packets from costing a memmove each.
   if (start_ == buffer_.size()) {

@@ -21,6 +21,19 @@ struct packet {
   bytes body;              // everything after the remaining length
 };
 
+// A connected TCP socket to 127.0.0.1:port (TCP_NODELAY), from `source` when
+// given; rcvbuf_bytes > 0 shrinks SO_RCVBUF first. Throws std::runtime_error
+// naming the step that failed.
+int connect_loopback(std::uint16_t port, int rcvbuf_bytes = 0, const char* source = nullptr);
+
+// Milliseconds left until `deadline`, never negative (for poll()).
+int remaining_ms(std::chrono::steady_clock::time_point deadline);
+
+// Takes one complete MQTT packet (fixed header + remaining length) off the
+// front of data[0, size) into `out`; returns the bytes it used, 0 when the
+// packet is not complete yet. Throws on a remaining length over 4 bytes.
+std::size_t take_frame(const std::uint8_t* data, std::size_t size, packet& out);
+
 class raw_client {
  public:
   // rcvbuf_bytes > 0 shrinks SO_RCVBUF before connecting, so that the

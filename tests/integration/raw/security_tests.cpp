@@ -61,6 +61,22 @@ std::uint8_t suback_code(raw_client& c, std::uint8_t version, const std::string&
   return p.body.back();
 }
 
+// pummelo's $SYS counter `topic` (retained, republished every second in the
+// tests) as read by the admin, once it shows `want`; the last value seen
+// otherwise (bounded: 5 s).
+std::string sys_counter(std::uint16_t port, const std::string& topic, const std::string& want) {
+  auto admin = connect_client(port, login(v311, "admin", "admin-secret", "sys-reader"));
+  subscribe(*admin, v311, topic, 0);
+  std::string last;
+  const auto end = std::chrono::steady_clock::now() + 5000ms;
+  while (last != want && std::chrono::steady_clock::now() < end) {
+    const packet p = admin->read_packet(1500ms);
+    if (p.status != read_status::packet) continue;
+    if (p.type == ptype::publish) last = parse_publish(v311, p).payload;
+  }
+  return last;
+}
+
 }  // namespace
 
 TEST_CASE("auth: a bad password, an unknown user or no login is refused; the right password connects") {
@@ -91,6 +107,8 @@ TEST_CASE("auth: a bad password, an unknown user or no login is refused; the rig
     REQUIRE(ok->send(make_pingreq()));
     expect_packet(*ok, ptype::pingresp);
   }
+  // Every refusal is counted: 3 per protocol version.
+  if (!on_mosquitto()) CHECK(sys_counter(broker->port(), "$SYS/broker/clients/auth_failures", "6") == "6");
 }
 
 TEST_CASE("auth: repeated failures from one address are answered ever more slowly") {
@@ -98,9 +116,7 @@ TEST_CASE("auth: repeated failures from one address are answered ever more slowl
     // Mosquitto answers every failure at once; nothing to compare.
     return;
   }
-  broker_settings s = secure_settings();
-  s.pummelo_extra_json = "";
-  auto broker = start_broker(s);
+  auto broker = start_broker(secure_settings());
   // auth.failures_before_delay defaults to 3: the 4th failure waits 100 ms,
   // the 5th 200 ms, the 6th 400 ms.
   std::vector<double> waits;
@@ -187,6 +203,8 @@ TEST_CASE("acl: a device cannot read another user's pushes, or push at all") {
     REQUIRE(alice->send(make_pingreq()));
     expect_packet(*alice, ptype::pingresp);
   }
+  // Every denial is counted: per version 4 filters and 2 publishes.
+  if (!on_mosquitto()) CHECK(sys_counter(broker->port(), "$SYS/broker/acl/denied", "12") == "12");
 }
 
 TEST_CASE("acl: a backend pushes to a device by uid; a device's own reports go through") {
@@ -228,19 +246,27 @@ void write_rules(const std::filesystem::path& dir, bool news) {
     << "user backend\ntopic readwrite #\n";
 }
 
+// A fresh directory for a case's rule files, removed when the case ends.
+struct rules_dir {
+  std::filesystem::path path;
+  explicit rules_dir(const std::string& name)
+      : path(std::filesystem::temp_directory_path() /
+             (name + "-" + std::to_string(::getpid()) + "-" + std::to_string(pick_free_port()))) {
+    std::filesystem::create_directories(path);
+  }
+  ~rules_dir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+  rules_dir(const rules_dir&) = delete;
+  rules_dir& operator=(const rules_dir&) = delete;
+};
+
 }  // namespace
 
 TEST_CASE("acl: SIGHUP reloads the rules; rights taken away end at once, and nobody is disconnected") {
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("pummelo-acl-" + std::to_string(::getpid()) + "-" + std::to_string(pick_free_port()));
-  std::filesystem::create_directories(dir);
-  struct cleanup {
-    std::filesystem::path d;
-    ~cleanup() {
-      std::error_code ec;
-      std::filesystem::remove_all(d, ec);
-    }
-  } remove_dir{dir};
+  const rules_dir temp("pummelo-acl");
+  const auto& dir = temp.path;
   write_rules(dir, true);
   broker_settings s = secure_settings();
   s.pummelo_acl_file = (dir / "acl.json").string();
@@ -276,16 +302,8 @@ namespace pummelo::test::raw {
 
 TEST_CASE("acl: a broken ACL on SIGHUP is refused; the rules in force stay") {
   if (on_mosquitto()) return;  // how a broker handles a bad reload is its own
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("pummelo-badacl-" + std::to_string(::getpid()) + "-" + std::to_string(pick_free_port()));
-  std::filesystem::create_directories(dir);
-  struct cleanup {
-    std::filesystem::path d;
-    ~cleanup() {
-      std::error_code ec;
-      std::filesystem::remove_all(d, ec);
-    }
-  } remove_dir{dir};
+  const rules_dir temp("pummelo-badacl");
+  const auto& dir = temp.path;
   write_rules(dir, true);
   broker_settings s = secure_settings();
   s.pummelo_acl_file = (dir / "acl.json").string();

@@ -22,38 +22,12 @@ namespace {
 
 using clock = std::chrono::steady_clock;
 
-int remaining_ms(clock::time_point deadline) {
-  const auto left = std::chrono::duration_cast<milliseconds>(deadline - clock::now()).count();
-  return left < 0 ? 0 : static_cast<int>(left);
-}
-
 std::string take_openssl_error() {
   const unsigned long e = ::ERR_get_error();
   ::ERR_clear_error();
   if (e == 0) return {};
   const char* reason = ::ERR_reason_error_string(e);
   return reason ? reason : "OpenSSL error " + std::to_string(e);
-}
-
-// One MQTT packet off the front of `buf`, when it is complete.
-bool take_frame(bytes& buf, packet& out) {
-  std::uint32_t length = 0;
-  std::size_t pos = 1;
-  for (int shift = 0;; shift += 7, ++pos) {
-    if (pos >= buf.size()) return false;
-    if (shift > 21) throw std::runtime_error("broker sent a remaining length longer than 4 bytes");
-    length |= static_cast<std::uint32_t>(buf[pos] & 0x7F) << shift;
-    if ((buf[pos] & 0x80) == 0) break;
-  }
-  ++pos;
-  if (buf.size() - pos < length) return false;
-  out.status = read_status::packet;
-  out.type = static_cast<std::uint8_t>(buf[0] >> 4);
-  out.flags = static_cast<std::uint8_t>(buf[0] & 0x0F);
-  out.body.assign(buf.begin() + static_cast<std::ptrdiff_t>(pos),
-                  buf.begin() + static_cast<std::ptrdiff_t>(pos + length));
-  buf.erase(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(pos + length));
-  return true;
 }
 
 }  // namespace
@@ -68,18 +42,7 @@ tls_client::tls_client(std::uint16_t port, const tls_client_options& o) {
     if (fd_ >= 0) ::close(fd_);
     throw std::runtime_error(what + (reason.empty() ? "" : ": " + reason));
   };
-  fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd_ < 0) fail(std::string("socket: ") + std::strerror(errno));
-  if (o.rcvbuf_bytes > 0)  // before connect(): the window scale is negotiated in the SYN
-    ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &o.rcvbuf_bytes, sizeof o.rcvbuf_bytes);
-  const int one = 1;
-  ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd_, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0)
-    fail("connect 127.0.0.1:" + std::to_string(port) + ": " + std::strerror(errno));
+  fd_ = connect_loopback(port, o.rcvbuf_bytes);
   ::fcntl(fd_, F_SETFL, ::fcntl(fd_, F_GETFL) | O_NONBLOCK);
 
   ctx_ = ::SSL_CTX_new(::TLS_client_method());
@@ -163,7 +126,10 @@ packet tls_client::read_packet(milliseconds timeout) {
   const auto deadline = clock::now() + timeout;
   packet out;
   for (;;) {
-    if (take_frame(buffer_, out)) return out;
+    if (const std::size_t used = take_frame(buffer_.data(), buffer_.size(), out); used > 0) {
+      buffer_.erase(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(used));
+      return out;
+    }
     if (closed_) {
       out.status = read_status::closed;
       return out;
