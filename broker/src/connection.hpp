@@ -68,6 +68,7 @@ class connection : public std::enable_shared_from_this<connection>,
   /// Receive maximum the client announced (v5); 65535 for 3.x.
   std::uint16_t client_receive_maximum() const noexcept { return client_receive_maximum_; }
   protocol::version version() const noexcept { return version_; }
+  std::uint16_t keep_alive_s() const noexcept { return keep_alive_s_; }
 
   /// Closes the connection. `reason` is sent in a v5 DISCONNECT when the
   /// session is established and `send_disconnect` is set; `why` is logged.

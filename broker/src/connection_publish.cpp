@@ -8,6 +8,7 @@
 #include "event_loop.hpp"
 #include "gate_api.hpp"
 #include "log.hpp"
+#include "admin/admin_api.hpp"
 #include "push_api.hpp"
 #include "push_request.hpp"
 #include "server.hpp"
@@ -136,6 +137,9 @@ void connection::on_publish(protocol::publish_packet&& p) {
   if (is_push_topic(p.topic)) {
     // A backend push request: executed, answered, never routed or retained.
     handle_push_request(server_(), p.topic, p.payload, p.props, session_->id());
+  } else if (admin::is_admin_request_topic(p.topic)) {
+    // pummeloctl: answered on the response topic, never routed.
+    if (auto* a = server_().admin()) a->handle_request(std::move(p.payload), p.props);
   } else if (is_gate_topic(p.topic)) {
     // Which frontend to use: answered, never routed.
     handle_gate_request(server_(), p.topic, p.payload, p.props, session_->uid);

@@ -8,10 +8,9 @@
 #include <string>
 
 #include "config.hpp"
+#include "config_check.hpp"
 #include "log.hpp"
-#include "auth/rules.hpp"
 #include "server.hpp"
-#include "tls/tls_context.hpp"
 #include "version.hpp"
 
 namespace {
@@ -63,6 +62,20 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
+  if (check_only) {
+    // In a cluster config without --server-id, every server is checked.
+    if (config_path.empty()) {
+      std::cout << "configuration OK (built-in defaults)\n";
+      return 0;
+    }
+    auto checked = check_config_file(config_path, server_id);
+    if (!checked.ok) {
+      std::cerr << "pummelo: " << checked.error << "\n";
+      return 2;
+    }
+    std::cout << "configuration OK: " << checked.summary << "\n";
+    return 0;
+  }
   config cfg;
   if (!config_path.empty()) {
     auto loaded = load_config_file(config_path);
@@ -75,25 +88,6 @@ int main(int argc, char** argv) {
   if (auto error = select_server(cfg, server_id); !error.empty()) {
     std::cerr << "pummelo: " << error << "\n";
     return 2;
-  }
-  if (check_only) {
-    // The files the config names must load too.
-    if (auto rules = auth::load_rules(cfg.auth); !rules.value) {
-      std::cerr << "pummelo: " << rules.error << "\n";
-      return 2;
-    }
-    for (std::size_t i = 0; i < cfg.listeners.size(); ++i) {
-      if (!cfg.listeners[i].tls) continue;
-      try {
-        [[maybe_unused]] const tls::server_context loaded(*cfg.listeners[i].tls,
-                                                          "listeners[" + std::to_string(i) + "].tls");
-      } catch (const std::exception& e) {
-        std::cerr << "pummelo: " << e.what() << "\n";
-        return 2;
-      }
-    }
-    std::cout << "configuration OK\n";
-    return 0;
   }
   set_log_level(cfg.level);
   // Signals are taken by the server's signal_set; block them in every thread

@@ -2,6 +2,7 @@
 
 #include <memory>
 
+#include "admin/admin_api.hpp"
 #include "log.hpp"
 #include "message.hpp"
 #include "server.hpp"
@@ -10,8 +11,10 @@ namespace pummelo::broker {
 
 void send_reply(server& srv, const reply_address& to, std::string json) {
   if (!to.topic) return;
-  // Replies never go into the broker's own namespaces ($SYS, $push, ...).
-  if (to.topic->empty() || (*to.topic)[0] == '$') {
+  // Replies never go into the broker's own namespaces ($SYS, $push, ...),
+  // except the admin API's answers to pummeloctl.
+  const bool admin_answer = to.topic->starts_with(admin::response_prefix);
+  if (to.topic->empty() || ((*to.topic)[0] == '$' && !admin_answer)) {
     log(log_level::info, "not replying on '", *to.topic, "': reply topics may not start with '$'");
     return;
   }
@@ -22,6 +25,13 @@ void send_reply(server& srv, const reply_address& to, std::string json) {
   m->props.correlation_data = to.correlation_data;
   m->props.content_type = "application/json";
   m->origin_frontend = srv.frontend_index();
+  if (admin_answer) {
+    // pummeloctl listens here, on the server it asked: delivered locally, so
+    // that the answer does not depend on the channel server owning its topic
+    // (the status of a cluster with a channel server down must still come).
+    srv.route(m);
+    return;
+  }
   srv.publish(m);
 }
 

@@ -1,5 +1,7 @@
 #include "server.hpp"
 
+#include "admin/admin_api.hpp"
+
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -296,6 +298,8 @@ void server::run() {
   auto& ctx0 = loops_[0]->context();
   // Before the loops run, so a busy RPC port fails the start like a busy
   // MQTT port does.
+  admin_ = std::make_unique<admin::admin_service>(*this);
+  admin_->start();  // before the links: it answers other servers' questions
   cluster_->start(ctx0);
   open_listeners();
   signals_ = std::make_unique<asio::signal_set>(ctx0, SIGTERM, SIGINT);
@@ -330,6 +334,7 @@ void server::shut_down() {
       a.close(ec);
     }
     sys_->stop();
+    admin_->stop();
     cluster_->stop();
     reload_signals_->cancel();
     for (auto& t : accept_backoff_) t->cancel();

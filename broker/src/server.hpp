@@ -30,6 +30,10 @@
 
 namespace pummelo::broker {
 
+namespace admin {
+class admin_service;
+}
+
 class session;
 class sys_publisher;
 namespace cluster {
@@ -93,6 +97,8 @@ class server {
   std::size_t subscription_count() const;
 
   retained_store& retained() noexcept { return retained_; }
+  /// The admin API (pummeloctl); null until run().
+  admin::admin_service* admin() noexcept { return admin_.get(); }
 
   /// Connection slots under limits.max_connections.
   bool try_reserve_connection() noexcept;
@@ -154,6 +160,7 @@ class server {
   std::unordered_map<std::string, std::uint32_t> connections_per_address_;
   std::unordered_map<int, std::string> address_of_fd_;  // who holds each count
   std::unique_ptr<sys_publisher> sys_;
+  std::unique_ptr<admin::admin_service> admin_;  // from run() on
   std::unique_ptr<asio::signal_set> signals_;
   std::unique_ptr<asio::signal_set> reload_signals_;
   auth::failure_throttle login_failures_;

@@ -85,6 +85,10 @@ class session {
   void resolve_incoming_qos2(std::uint16_t id, bool accepted);
   bool end_incoming_qos2(std::uint16_t id);
   std::size_t incoming_qos2_count() const noexcept { return q_ ? q_->incoming_qos2.size() : 0; }
+  /// QoS 1/2 messages sent and not yet acknowledged, and those waiting for
+  /// the window (or for the client to come back).
+  std::size_t inflight_count() const noexcept { return q_ ? q_->inflight.size() : 0; }
+  std::size_t queued_count() const noexcept { return q_ ? q_->queue.size() : 0; }
 
   /// Subscriptions held, filter → options (mirror of the topic tree
   /// entries). A flat list: a device holds a handful, and a hash map would

@@ -643,3 +643,42 @@ TEST_CASE("channel_node: a reclaim after a relink never displaces the live owner
   x.apply(1, {{op_kind::claim, "other", "1"}});
   CHECK(x.fe[2].takeover_stamps == std::vector<std::uint64_t>{9});
 }
+
+TEST_CASE("channel_node: the admin views list channels by prefix and members by frontend") {
+  fixture x;
+  x.join(0, "news/a", "alice");
+  x.join(1, "news/a", "bob");
+  x.join(1, "news/a", "carol");
+  x.join(2, "news/b", "dave");
+  x.join(0, "sport", "alice");
+  x.join(0, "$CONTROL/pummelo/v1/response/ctl-1", "$client/ctl-1");
+
+  auto all = x.node.list_channels("", 100);
+  REQUIRE(all.channels.size() == 3);
+  CHECK(all.total == 3);  // the only channel server is first holder of all
+  CHECK(all.channels[0].name == "news/a");
+  CHECK(all.channels[0].members == 3);
+  CHECK(all.channels[0].frontends == 2);
+
+  auto news = x.node.list_channels("news/", 1);
+  REQUIRE(news.channels.size() == 1);  // at the limit
+  CHECK(news.channels[0].name == "news/a");
+  CHECK(news.total == 2);  // counted past the limit
+
+  auto members = x.node.channel_members("news/a", 1);
+  REQUIRE(members);
+  REQUIRE(members->size() == 2);
+  CHECK((*members)[0].frontend == "f0");
+  CHECK((*members)[0].uids == std::vector<std::string>{"alice"});
+  CHECK((*members)[1].frontend == "f1");
+  CHECK((*members)[1].members == 2);
+  CHECK((*members)[1].uids == std::vector<std::string>{"bob"});  // sorted, cut at the limit
+
+  auto dollar = x.node.list_channels("$", 10);  // only when asked for
+  REQUIRE(dollar.channels.size() == 1);
+  CHECK(dollar.channels[0].name == "$CONTROL/pummelo/v1/response/ctl-1");
+
+  CHECK_FALSE(x.node.channel_members("nothing", 10));
+  x.leave(2, "news/b", "dave");
+  CHECK_FALSE(x.node.channel_members("news/b", 10));
+}

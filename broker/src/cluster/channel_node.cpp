@@ -1,5 +1,6 @@
 #include "cluster/channel_node.hpp"
 
+#include <algorithm>
 #include <bitset>
 #include <charconv>
 #include <memory>
@@ -230,6 +231,41 @@ std::size_t channel_node::channel_count() const {
 std::size_t channel_node::uid_count() const {
   std::shared_lock lock(mutex_);
   return uids_.uid_count();
+}
+
+channel_listing channel_node::list_channels(std::string_view prefix, std::size_t limit) const {
+  channel_listing out;
+  const auto self = topo_.self_channel();
+  std::shared_lock lock(mutex_);
+  // As '#' does not match "$" topics, a listing leaves out the "$" channels
+  // (pummeloctl's own answer topics among them) unless the prefix asks.
+  const bool dollar_too = prefix.starts_with('$');
+  for (const auto& name : channels_.names(prefix)) {
+    if (!dollar_too && name.starts_with('$')) continue;
+    const auto holders = topo_.holders(name);
+    if (self && !holders.empty() && holders.front() == *self) ++out.total;
+    if (out.channels.size() >= limit) continue;
+    const auto* c = channels_.get(std::string_view(name));
+    out.channels.push_back({name, c->size(), c->frontends().size()});
+  }
+  return out;
+}
+
+std::optional<std::vector<channel_members_on>> channel_node::channel_members(
+    std::string_view name, std::size_t limit) const {
+  std::shared_lock lock(mutex_);
+  const auto* c = channels_.get(name);
+  if (!c || c->empty()) return std::nullopt;
+  std::vector<channel_members_on> out;
+  for (auto& [frontend, count] : c->frontends()) {
+    channel_members_on f{frontend, count, c->uids_on(frontend)};
+    std::sort(f.uids.begin(), f.uids.end());
+    if (f.uids.size() > limit) f.uids.resize(limit);
+    out.push_back(std::move(f));
+  }
+  std::sort(out.begin(), out.end(),
+            [](const auto& a, const auto& b) { return a.frontend < b.frontend; });
+  return out;
 }
 
 }  // namespace pummelo::broker::cluster

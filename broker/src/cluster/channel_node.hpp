@@ -13,6 +13,7 @@
 
 #include <atomic>
 #include <cstddef>
+#include <optional>
 #include <shared_mutex>
 #include <span>
 #include <string>
@@ -36,6 +37,25 @@ struct channel_node_stats {
   std::atomic<std::uint64_t> frontend_calls_failed{0};
 };
 
+/// The admin API's views of the channels (pummeloctl channels ...).
+struct channel_summary {
+  std::string name;
+  std::size_t members = 0;    // (uid, frontend) memberships
+  std::size_t frontends = 0;  // frontends holding members
+};
+struct channel_listing {
+  std::vector<channel_summary> channels;  // sorted by name, at most the limit
+  // Matching channels this server is the first holder of: summed over the
+  // channel servers, each channel counts once although a filter with a
+  // wildcard is held by every channel server.
+  std::size_t total = 0;
+};
+struct channel_members_on {
+  std::string frontend;
+  std::size_t members = 0;
+  std::vector<std::string> uids;  // sorted, at most the limit
+};
+
 class channel_node {
  public:
   explicit channel_node(const topology& t);
@@ -53,6 +73,13 @@ class channel_node {
 
   std::size_t channel_count() const;
   std::size_t uid_count() const;
+  /// Channels whose names start with `prefix`, at most `limit` of them;
+  /// those starting with '$' only when `prefix` does.
+  channel_listing list_channels(std::string_view prefix, std::size_t limit) const;
+  /// The channel's members grouped by frontend (at most `limit` uids listed
+  /// per frontend), or nullopt when it has none here.
+  std::optional<std::vector<channel_members_on>> channel_members(std::string_view name,
+                                                                 std::size_t limit) const;
   const channel_node_stats& stats() const noexcept { return stats_; }
   std::atomic<std::uint64_t>& failure_counter() noexcept { return stats_.frontend_calls_failed; }
 

@@ -94,6 +94,7 @@ class remote_frontend_port final : public frontend_port {
     if (old && old != l) old->close("replaced by a new link from the same frontend");
   }
   bool attached(const rpc::link& l) const { return link_.get() == &l; }  // loop
+  bool linked() const { return link_ != nullptr; }                        // loop
   /// True when `l` was the attached link (a replaced link's close is ignored).
   bool detach(const rpc::link& l) {  // loop
     if (link_.get() != &l) return false;

@@ -175,8 +175,41 @@ link_totals services::links() const {
   return t;
 }
 
+std::vector<link_state> services::link_states() const {
+  std::vector<link_state> out;
+  for (node_index i = 0; i < remote_channels_.size(); ++i)
+    if (remote_channels_[i]) out.push_back({topo_.channel_servers()[i].id, remote_channels_[i]->up()});
+  for (node_index i = 0; i < remote_frontends_.size(); ++i)
+    if (remote_frontends_[i]) out.push_back({topo_.frontends()[i].id, remote_frontends_[i]->linked()});
+  return out;
+}
+
+std::string services::rpc_address() const {
+  if (!topo_.clustered()) return {};
+  for (const auto* list : {&topo_.frontends(), &topo_.channel_servers()})
+    for (const auto& s : *list)
+      if (s.id == topo_.self_id() && s.rpc_port) return s.host + ":" + std::to_string(s.rpc_port);
+  return {};
+}
+
+rpc::client_options services::admin_link_options() const {
+  rpc::client_options co;
+  co.link = link_options_from(cfg_);
+  // Not a frontend's channel link: a channel server must not take it for one.
+  co.link.server_id = topo_.self_id() + "/admin";
+  return co;
+}
+
 void services::on_frontend_request(const std::weak_ptr<rpc::link>& from, std::uint16_t m,
                                    std::span<const std::uint8_t> payload, rpc::responder respond) {
+  if (m == method::admin || m == method::admin_relay) {  // from any peer: pummeloctl's
+    if (!admin_) {
+      respond.fail(status::unknown_method, "no admin API here");
+      return;
+    }
+    admin_(m == method::admin_relay, std::string(payload.begin(), payload.end()), std::move(respond));
+    return;
+  }
   auto l = from.lock();
   auto f = l ? topo_.frontend_index(l->peer_id()) : std::nullopt;
   if (!channel_ || !f || !remote_frontends_[*f]) {

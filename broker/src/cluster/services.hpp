@@ -10,6 +10,8 @@
 
 #include <asio/io_context.hpp>
 #include <atomic>
+#include <functional>
+#include <string>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -19,6 +21,7 @@
 #include "cluster/local_ports.hpp"
 #include "cluster/remote_ports.hpp"
 #include "cluster/topology.hpp"
+#include "rpc/client.hpp"
 #include "rpc/listener.hpp"
 
 namespace pummelo::broker {
@@ -26,6 +29,18 @@ class server;
 }
 
 namespace pummelo::broker::cluster {
+
+/// One of this server's links to another, for the admin API's status.
+struct link_state {
+  std::string peer;  // the other server's id
+  bool up = false;
+};
+
+/// Answers the admin API's requests carried by method::admin (`relayed`
+/// false: this server's part only) and method::admin_relay (true: the whole
+/// command).
+using admin_handler =
+    std::function<void(bool relayed, std::string request_json, rpc::responder respond)>;
 
 struct link_totals {
   std::uint64_t frames_sent = 0;
@@ -56,6 +71,15 @@ class services {
 
   /// Counters of this frontend's links to channel servers (loop 0 only).
   link_totals links() const;
+  /// This server's links to channel servers (as a frontend) and from
+  /// frontends (as a channel server). Loop 0 only.
+  std::vector<link_state> link_states() const;
+  /// "host:port" of this server's RPC listener, "" when it has none.
+  std::string rpc_address() const;
+  /// Options for a short-lived link of the admin API to another server.
+  rpc::client_options admin_link_options() const;
+  /// Who answers method::admin; set before start().
+  void set_admin_handler(admin_handler h) { admin_ = std::move(h); }
 
  private:
   void on_frontend_request(const std::weak_ptr<rpc::link>& from, std::uint16_t method,
@@ -63,6 +87,7 @@ class services {
 
   server& srv_;
   const config& cfg_;
+  admin_handler admin_;
   topology topo_;
   frontend_node frontend_;
   std::unique_ptr<channel_node> channel_;

@@ -38,6 +38,12 @@ inline constexpr std::uint16_t push = 3;
 inline constexpr std::uint16_t deliver = 16;
 inline constexpr std::uint16_t deliver_uids = 17;
 inline constexpr std::uint16_t takeover = 18;
+// Any peer -> any server: the admin API's question for this server alone
+// (JSON in, JSON out; see admin/admin_gather.hpp).
+inline constexpr std::uint16_t admin = 32;
+// A server without the frontend role (a gate) -> a frontend: carry out the
+// admin command (a push, a kick by uid) and answer it whole.
+inline constexpr std::uint16_t admin_relay = 33;
 }  // namespace method
 
 enum class op_kind : std::uint8_t {

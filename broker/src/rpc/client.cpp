@@ -31,6 +31,7 @@ std::shared_ptr<link> client::make_link() {
   l->set_closed_handler([alive](link& closed) {
     auto g = alive.lock();
     if (!g) return;
+    (**g).last_close_reason_ = closed.close_reason();
     if (closed.was_established() && (**g).state_handler_) (**g).state_handler_(false);
     (**g).on_link_closed();
   });

@@ -65,6 +65,9 @@ class client {
   std::uint64_t connections() const noexcept { return connections_; }
   /// The delay before the next attempt after a failure.
   std::chrono::milliseconds current_backoff() const noexcept { return backoff_; }
+  /// Why the last link closed ("connect failed: Connection refused", ...);
+  /// "" while none has.
+  const std::string& last_close_reason() const noexcept { return last_close_reason_; }
   /// The current link, for its stats; null before start().
   const std::shared_ptr<link>& current_link() const noexcept { return link_; }
 
@@ -78,6 +81,7 @@ class client {
   client_options opts_;
   request_handler handler_;
   std::function<void(bool)> state_handler_;
+  std::string last_close_reason_;
   asio::steady_timer backoff_timer_;
   std::chrono::milliseconds backoff_;
   std::shared_ptr<link> link_;
