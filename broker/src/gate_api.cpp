@@ -50,7 +50,7 @@ void handle_gate_request(server& srv, std::string_view topic, const std::string&
                          const protocol::properties& props, const std::string& requester_uid) {
   reply_address to{props.response_topic, props.correlation_data};
   rapidjson::Document doc;
-  doc.Parse(payload.c_str(), payload.size());
+  doc.Parse<rapidjson::kParseIterativeFlag>(payload.c_str(), payload.size());  // no recursion on deep nesting
   bool is_object = !doc.HasParseError() && doc.IsObject();
   if (is_object && !to.topic) {
     auto it = doc.FindMember("reply_to");

@@ -65,6 +65,11 @@ int main(int argc, char** argv) {
   if (check_only) {
     // In a cluster config without --server-id, every server is checked.
     if (config_path.empty()) {
+      config defaults;
+      if (auto error = select_server(defaults, server_id); !error.empty()) {
+        std::cerr << "pummelo: " << error << "\n";
+        return 2;
+      }
       std::cout << "configuration OK (built-in defaults)\n";
       return 0;
     }

@@ -9,11 +9,14 @@
 
 namespace pummelo::broker {
 
-void send_reply(server& srv, const reply_address& to, std::string json) {
+namespace {
+
+void reply(server& srv, const reply_address& to, std::string json, bool admin) {
   if (!to.topic) return;
   // Replies never go into the broker's own namespaces ($SYS, $push, ...),
-  // except the admin API's answers to pummeloctl.
-  const bool admin_answer = to.topic->starts_with(admin::response_prefix);
+  // except the admin API's answers to pummeloctl: only admin_service sends
+  // those, so nobody else can inject into an admin's answer topic.
+  const bool admin_answer = admin && to.topic->starts_with(admin::response_prefix);
   if (to.topic->empty() || ((*to.topic)[0] == '$' && !admin_answer)) {
     log(log_level::info, "not replying on '", *to.topic, "': reply topics may not start with '$'");
     return;
@@ -33,6 +36,16 @@ void send_reply(server& srv, const reply_address& to, std::string json) {
     return;
   }
   srv.publish(m);
+}
+
+}  // namespace
+
+void send_reply(server& srv, const reply_address& to, std::string json) {
+  reply(srv, to, std::move(json), false);
+}
+
+void send_admin_reply(server& srv, const reply_address& to, std::string json) {
+  reply(srv, to, std::move(json), true);
 }
 
 }  // namespace pummelo::broker

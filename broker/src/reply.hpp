@@ -19,4 +19,9 @@ struct reply_address {
 /// nothing without a topic; never replies into '$' topics (logged).
 void send_reply(server& srv, const reply_address& to, std::string json);
 
+/// The admin API's answer: as send_reply, but to a topic under
+/// admin::response_prefix too (only there among '$' topics), delivered to
+/// this server's own sessions (see reply.cpp).
+void send_admin_reply(server& srv, const reply_address& to, std::string json);
+
 }  // namespace pummelo::broker

@@ -103,6 +103,12 @@ TEST_CASE("admin merge: show answers from whoever has it, else no such ...") {
   kicks.push_back(part("f1", R"({"kicked":0})"));
   auto k = answer(merge_client_kick(kicks, c));
   CHECK(std::string(k["error"].GetString()) == "no such client: phone-1");
+
+  std::vector<server_part> offline;
+  offline.push_back(part("f1", R"({"kicked":0,"offline":false})"));
+  offline.push_back(part("f2", R"({"kicked":0,"offline":true})"));
+  auto o = answer(merge_client_kick(offline, c));
+  CHECK(std::string(o["error"].GetString()) == "client phone-1 is not connected");
 }
 
 TEST_CASE("admin merge: status lists a server that could not be asked with its config") {

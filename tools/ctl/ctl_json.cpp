@@ -30,7 +30,7 @@ const rapidjson::Value* member(const rapidjson::Value& obj, const char* key) {
 answer parse_answer(std::string_view payload) {
   answer a;
   rapidjson::Document doc;
-  doc.Parse(payload.data(), payload.size());
+  doc.Parse<rapidjson::kParseIterativeFlag>(payload.data(), payload.size());  // no recursion on deep nesting
   auto malformed = [&](std::string why) {
     a.malformed = true;
     a.error = std::move(why);

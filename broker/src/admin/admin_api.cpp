@@ -1,6 +1,8 @@
 #include "admin/admin_api.hpp"
 
 #include <asio/post.hpp>
+#include <algorithm>
+#include <cstdint>
 #include <memory>
 
 #include "admin/admin_command.hpp"
@@ -11,6 +13,7 @@
 #include "cluster/services.hpp"
 #include "event_loop.hpp"
 #include "log.hpp"
+#include "rpc/client.hpp"
 #include "server.hpp"
 
 namespace pummelo::broker::admin {
@@ -54,8 +57,13 @@ void relay_in_turn(server& srv, std::vector<target> frontends, std::size_t i,
   target t = frontends[i];
   relay(srv, t, request_json,
         [&srv, frontends = std::move(frontends), i, request_json, answer,
-         errors](std::optional<std::string> text, std::string error) mutable {
+         errors](std::optional<std::string> text, std::string error, bool maybe_done) mutable {
           if (text) return answer(std::move(*text));
+          // Never twice: a push the frontend got but did not answer may have
+          // been delivered, so it is not handed to the next one.
+          if (maybe_done)
+            return answer(error_answer(frontends[i].id + " did not answer (" + error +
+                                       "); the command may have been carried out"));
           errors += (errors.empty() ? "" : ", ") + frontends[i].id + ": " + error;
           relay_in_turn(srv, std::move(frontends), i + 1, request_json, std::move(answer),
                         std::move(errors));
@@ -71,9 +79,17 @@ void admin_service::start() {
   srv_.cluster().set_admin_handler([this](bool relayed, std::string request_json,
                                           rpc::responder respond) {
     auto parsed = parse_command(request_json, limits_of(srv_));
-    auto reply = [respond](const std::string& answer) {
-      respond(rpc::status::ok, std::span<const std::uint8_t>(
-                                   reinterpret_cast<const std::uint8_t*>(answer.data()), answer.size()));
+    // A responder is used on its link's loop (0) only; a push's answer comes
+    // from whichever loop finished last.
+    auto reply = [this, respond](std::string answer) {
+      asio::post(srv_.loop(0).context(), [this, respond, answer = std::move(answer)]() mutable {
+        if (answer.size() > max_rpc_answer_bytes())
+          answer = error_answer(srv_.cfg().server_id + "'s answer is too large for the RPC link (" +
+                                std::to_string(answer.size()) + " bytes): ask for fewer with --limit");
+        respond(rpc::status::ok,
+                std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(answer.data()),
+                                              answer.size()));
+      });
     };
     if (!parsed.cmd) {
       reply(error_answer(parsed.error));
@@ -87,7 +103,25 @@ void admin_service::start() {
   });
 }
 
-void admin_service::stop() { rates_.stop(); }
+void admin_service::stop() {
+  rates_.stop();
+  for (auto& weak : links_)
+    if (auto l = weak.lock()) l->stop();  // their pending calls fail, their cycles end
+  links_.clear();
+}
+
+void admin_service::track(const std::shared_ptr<rpc::client>& link) {
+  std::erase_if(links_, [](const auto& w) { return w.expired(); });
+  links_.push_back(link);
+}
+
+std::size_t admin_service::max_rpc_answer_bytes() const {
+  const auto& c = srv_.cfg().cluster;
+  if (!c) return SIZE_MAX;
+  // Half the frame and write-queue limits: room for the frame around it, and
+  // for the link's other traffic.
+  return std::min<std::size_t>(c->rpc.max_frame_size, c->rpc.max_write_queue_bytes) / 2;
+}
 
 void admin_service::handle_request(std::string payload, const protocol::properties& props) {
   auto parsed = parse_command(payload, limits_of(srv_));
@@ -96,13 +130,14 @@ void admin_service::handle_request(std::string payload, const protocol::properti
   to.correlation_data = props.correlation_data;
   if (!parsed.cmd) {
     log(log_level::info, "rejected admin request: ", parsed.error);
-    send_reply(srv_, to, error_answer(parsed.error));
+    send_admin_reply(srv_, to, error_answer(parsed.error));
     return;
   }
   // Gathering runs on loop 0, where the links and the rate meter live.
   asio::post(srv_.loop(0).context(),
              [this, c = std::move(*parsed.cmd), json = std::move(payload), to = std::move(to)] {
-               execute(c, json, [this, to](std::string text) { send_reply(srv_, to, std::move(text)); });
+               execute(c, json,
+                       [this, to](std::string text) { send_admin_reply(srv_, to, std::move(text)); });
              });
 }
 

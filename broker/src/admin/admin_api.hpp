@@ -9,9 +9,12 @@
 // channel servers, as the $push API's do.
 #pragma once
 
+#include <cstddef>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "admin/rate_meter.hpp"
 #include "pummelo/protocol/properties.hpp"
@@ -19,6 +22,10 @@
 
 namespace pummelo::broker {
 class server;
+}
+
+namespace pummelo::broker::rpc {
+class client;
 }
 
 namespace pummelo::broker::admin {
@@ -47,14 +54,21 @@ class admin_service {
   /// A PUBLISH to request_topic, from any loop thread.
   void handle_request(std::string payload, const protocol::properties& props);
 
+  /// A short-lived link to another server (admin_gather.cpp), stopped by
+  /// stop() if still open at shutdown. Loop 0.
+  void track(const std::shared_ptr<rpc::client>& link);
+
  private:
   using answer_fn = std::function<void(std::string)>;
   // Loop 0. The answer text goes to `answer` once.
   void execute(const command& c, const std::string& request_json, answer_fn answer);
   void push(const command& c, answer_fn answer);
 
+  std::size_t max_rpc_answer_bytes() const;  // cluster.rpc frame and queue limits
+
   server& srv_;
   rate_meter rates_;
+  std::vector<std::weak_ptr<rpc::client>> links_;  // loop 0
 };
 
 }  // namespace pummelo::broker::admin

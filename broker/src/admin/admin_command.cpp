@@ -128,7 +128,7 @@ std::string_view command_name(command_kind k) noexcept {
 parse_result parse_command(std::string_view json, const parse_limits& lim) {
   parse_result out;
   rapidjson::Document doc;
-  doc.Parse(json.data(), json.size());
+  doc.Parse<rapidjson::kParseIterativeFlag>(json.data(), json.size());  // no recursion on deep nesting
   if (doc.HasParseError()) {
     out.error = std::string("request is not JSON: ") + rapidjson::GetParseError_En(doc.GetParseError());
     return out;

@@ -4,6 +4,7 @@
 #include <memory>
 #include <optional>
 
+#include "admin/admin_api.hpp"
 #include "admin/local_answers.hpp"
 #include "cluster/services.hpp"
 #include "cluster/wire.hpp"
@@ -16,7 +17,7 @@ namespace {
 // Reads an {"ok":...} answer into `part`.
 void take_answer(server_part& part, std::string_view text) {
   rapidjson::Document doc;
-  doc.Parse(text.data(), text.size());
+  doc.Parse<rapidjson::kParseIterativeFlag>(text.data(), text.size());
   if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("ok") || !doc["ok"].IsBool()) {
     part.error = "malformed answer";
     return;
@@ -43,34 +44,40 @@ std::chrono::milliseconds call_timeout(const server& srv) {
   return std::chrono::milliseconds(c ? c->rpc.call_timeout_ms : 5000);
 }
 
-// One call on a link of its own, closed after the answer.
+// One call on a link of its own, closed after the answer (or at shutdown:
+// admin_service::stop()).
 void call_once(server& srv, const target& t, std::uint16_t method, const std::string& request_json,
-               relay_done done) {
+               std::chrono::milliseconds timeout, relay_done done) {
   auto& io = srv.loop(0).context();
   auto client = std::make_shared<rpc::client>(io, t.host, t.rpc_port,
                                               srv.cluster().admin_link_options());
+  if (auto* a = srv.admin()) a->track(client);
   client->start();
   std::span<const std::uint8_t> payload(reinterpret_cast<const std::uint8_t*>(request_json.data()),
                                         request_json.size());
-  client->call(method, payload, call_timeout(srv),
+  client->call(method, payload, timeout,
                [&io, client, done = std::move(done)](rpc::status st, std::span<const std::uint8_t> body) {
                  std::string text(reinterpret_cast<const char*>(body.data()), body.size());
                  // Not from inside the client's own callback.
                  asio::post(io, [client] { client->stop(); });
-                 if (st == rpc::status::ok) return done(std::move(text), {});
+                 if (st == rpc::status::ok) return done(std::move(text), {}, true);
                  // A link that failed before answering says why (e.g. "connect
                  // failed: Connection refused"); the call's status alone does not.
                  if (text.empty()) text = client->last_close_reason();
-                 done(std::nullopt, st == rpc::status::timeout ? "timed out"
-                                    : text.empty()             ? std::string(to_string(st))
-                                                               : text);
+                 // Once a handshake completed, the request may have been carried out.
+                 const bool maybe_done = client->connections() > 0;
+                 done(std::nullopt,
+                      st == rpc::status::timeout ? "timed out"
+                      : text.empty()             ? std::string(to_string(st))
+                                                 : text,
+                      maybe_done);
                });
 }
 
 void ask_remote(server& srv, const target& t, const std::string& request_json,
                 std::shared_ptr<gathering> g, std::size_t slot) {
-  call_once(srv, t, cluster::method::admin, request_json,
-            [g, slot](std::optional<std::string> answer, std::string error) {
+  call_once(srv, t, cluster::method::admin, request_json, call_timeout(srv),
+            [g, slot](std::optional<std::string> answer, std::string error, bool) {
               auto& part = g->parts[slot];
               if (answer) {
                 part.reachable = true;
@@ -85,7 +92,10 @@ void ask_remote(server& srv, const target& t, const std::string& request_json,
 }  // namespace
 
 void relay(server& srv, const target& t, const std::string& request_json, relay_done done) {
-  call_once(srv, t, cluster::method::admin_relay, request_json, std::move(done));
+  // Longer than the frontend's own calls to the channel servers, so that it
+  // answers (perhaps with their failure) before we give up on it.
+  call_once(srv, t, cluster::method::admin_relay, request_json, 2 * call_timeout(srv),
+            std::move(done));
 }
 
 std::vector<target> every_server(server& srv) {

@@ -45,8 +45,10 @@ void gather(server& srv, const rate_meter& rates, const command& c, const std::s
             std::vector<target> targets, std::function<void(std::vector<server_part>)> done);
 
 /// Has `t` carry out the whole command (method::admin_relay). `done` runs
-/// on loop 0 with its answer text, or nullopt and why it could not be asked.
-using relay_done = std::function<void(std::optional<std::string> answer, std::string error)>;
+/// on loop 0 with its answer text, or nullopt, why, and whether `t` may have
+/// carried it out all the same (it got the request but did not answer).
+using relay_done =
+    std::function<void(std::optional<std::string> answer, std::string error, bool maybe_done)>;
 void relay(server& srv, const target& t, const std::string& request_json, relay_done done);
 
 /// The whole cluster's servers in config order: frontends, channel servers,

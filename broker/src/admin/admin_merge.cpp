@@ -141,8 +141,13 @@ std::string merge_client_show(std::vector<server_part>& parts, const command& c)
 
 std::string merge_client_kick(std::vector<server_part>& parts, const command& c) {
   std::uint64_t kicked = 0;
-  for (const auto& p : parts)
-    if (p.ok()) kicked += uint_member(p.result, "kicked");
+  bool offline = false;
+  for (const auto& p : parts) {
+    if (!p.ok()) continue;
+    kicked += uint_member(p.result, "kicked");
+    offline = offline || (p.result.HasMember("offline") && p.result["offline"].IsTrue());
+  }
+  if (kicked == 0 && offline) return error_answer("client " + c.client_id + " is not connected");
   if (kicked == 0) return error_answer("no such client: " + c.client_id + unreachable_suffix(parts));
   return ok_answer([&](json_writer& w) {
     w.StartObject();

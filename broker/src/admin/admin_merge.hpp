@@ -21,7 +21,8 @@ std::string merge_client_list(std::vector<server_part>& parts, const command& c)
 /// clients.show: the first server that has the client, or the error
 /// "no such client: ID".
 std::string merge_client_show(std::vector<server_part>& parts, const command& c);
-/// clients.kick by client id: kicked summed; none is "no such client: ID".
+/// clients.kick by client id: kicked summed; none is "no such client: ID",
+/// or "client ID is not connected" for an offline persistent session.
 std::string merge_client_kick(std::vector<server_part>& parts, const command& c);
 /// channels.list: names once each (a wildcard channel is on every channel
 /// server), sorted, at most c.limit; total summed.

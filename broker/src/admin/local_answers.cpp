@@ -204,17 +204,21 @@ void list_clients(server& srv, const command& c, std::function<void(std::string)
       srv,
       [uid = c.uid, limit = c.limit](event_loop& loop) {
         client_part p;
+        auto by_id = [](const client_row& a, const client_row& b) { return a.client_id < b.client_id; };
+        // Keeps the `limit` smallest client ids: cut back whenever twice as
+        // many are held, so a loop of 300k sessions never copies them all.
+        auto keep_first = [&] {
+          std::nth_element(p.rows.begin(), p.rows.begin() + static_cast<std::ptrdiff_t>(limit),
+                           p.rows.end(), by_id);
+          p.rows.resize(limit);
+        };
         loop.for_each_session([&](session& s) {
           if (!uid.empty() && s.uid != uid) return;
           ++p.total;
           p.rows.push_back(row_of(s, false));
+          if (p.rows.size() >= 2 * limit) keep_first();
         });
-        auto by_id = [](const client_row& a, const client_row& b) { return a.client_id < b.client_id; };
-        if (p.rows.size() > limit) {
-          std::partial_sort(p.rows.begin(), p.rows.begin() + static_cast<std::ptrdiff_t>(limit),
-                            p.rows.end(), by_id);
-          p.rows.resize(limit);
-        }
+        if (p.rows.size() > limit) keep_first();
         return p;
       },
       [&srv, limit = c.limit, done = std::move(done)](std::vector<client_part> parts) {
@@ -353,6 +357,8 @@ void answer_locally(server& srv, const rate_meter& rates, const command& c,
               w.StartObject();
               w.Key("kicked");
               w.Uint64(kicked);
+              w.Key("offline");  // a persistent session with nothing to disconnect
+              w.Bool(s && !s->current_connection());
               w.EndObject();
             });
           },

@@ -200,11 +200,25 @@ rpc::client_options services::admin_link_options() const {
   return co;
 }
 
+bool services::from_gate(const std::weak_ptr<rpc::link>& from) const {
+  auto l = from.lock();
+  if (!l || !cfg_.cluster) return false;
+  for (const auto& g : cfg_.cluster->gates)
+    if (l->peer_id() == g.id + "/admin") return true;
+  return false;
+}
+
 void services::on_frontend_request(const std::weak_ptr<rpc::link>& from, std::uint16_t m,
                                    std::span<const std::uint8_t> payload, rpc::responder respond) {
   if (m == method::admin || m == method::admin_relay) {  // from any peer: pummeloctl's
     if (!admin_) {
       respond.fail(status::unknown_method, "no admin API here");
+      return;
+    }
+    if (m == method::admin_relay && !from_gate(from)) {
+      // Only a gate, which has no channel links of its own, hands a whole
+      // command over; nobody else may make us act on its behalf.
+      respond.fail(status::error, "admin_relay is for gates");
       return;
     }
     admin_(m == method::admin_relay, std::string(payload.begin(), payload.end()), std::move(respond));

@@ -82,6 +82,7 @@ class services {
   void set_admin_handler(admin_handler h) { admin_ = std::move(h); }
 
  private:
+  bool from_gate(const std::weak_ptr<rpc::link>& from) const;  // its admin link, by hello id
   void on_frontend_request(const std::weak_ptr<rpc::link>& from, std::uint16_t method,
                            std::span<const std::uint8_t> payload, rpc::responder respond);
 
