@@ -348,6 +348,8 @@ void answer_locally(server& srv, const rate_meter& rates, const command& c,
           srv, c.client_id,
           [](session* s) {
             std::uint64_t kicked = 0;
+            // Read first: the kick may end a non-persistent session, `s` with it.
+            const bool offline = s && !s->current_connection();
             if (s && s->current_connection()) {
               s->current_connection()->kick(protocol::reason_code::administrative_action,
                                             "kicked by an operator");
@@ -358,7 +360,7 @@ void answer_locally(server& srv, const rate_meter& rates, const command& c,
               w.Key("kicked");
               w.Uint64(kicked);
               w.Key("offline");  // a persistent session with nothing to disconnect
-              w.Bool(s && !s->current_connection());
+              w.Bool(offline);
               w.EndObject();
             });
           },

@@ -294,6 +294,18 @@ TEST_CASE("ctl standalone: clients kick") {
   check_failure(s.ctl({"clients", "kick", "--uid", "nobody"}), 1, "no sessions for uid: nobody");
 }
 
+TEST_CASE("ctl standalone: kicking an offline persistent session says it is not connected") {
+  standalone s;
+  {
+    auto tablet = connect_client(s.broker, "tablet-9", mqtt_v5, persistent(300));
+    tablet->disconnect();
+  }
+  const auto shown = s.json({"clients", "show", "tablet-9"});
+  CHECK(bool_of(member(shown, "client"), "connected") == false);
+  check_failure(s.ctl({"clients", "kick", "--client", "tablet-9"}), 1,
+                "client tablet-9 is not connected");
+}
+
 TEST_CASE("ctl standalone: top --count 2") {
   standalone s;
   const process_result r = s.ctl({"top", "--count", "2"});
