@@ -77,15 +77,21 @@ void handle_push_request(server& srv, const std::string& topic, const std::strin
     reply_with(srv, to, bad);
     return;
   }
+  carry_out_push(srv, std::move(*parsed.request), origin,
+                 [&srv, to = std::move(to)](push_outcome out) { reply_with(srv, to, out); });
+}
+
+void carry_out_push(server& srv, push_request req, channel::session_id origin,
+                    std::function<void(push_outcome)> done) {
   if (!srv.try_reserve_push_job()) {
     // Bounded work: a client flooding $push gets refusals, not a backlog.
     push_outcome busy;
     busy.ok = false;
     busy.error = "too many push requests in progress (limits.max_push_jobs)";
-    reply_with(srv, to, busy);
+    done(std::move(busy));
     return;
   }
-  // Holds the push-job slot until the reply is sent, whichever way it ends.
+  // Holds the push-job slot until the outcome is handed over, whichever way it ends.
   class slot {
    public:
     explicit slot(server& s) : srv_(s) {}
@@ -97,12 +103,11 @@ void handle_push_request(server& srv, const std::string& topic, const std::strin
     server& srv_;
   };
   auto held = std::make_shared<slot>(srv);
-  push_request req = std::move(*parsed.request);
   auto m = push_message(req, origin, srv.frontend_index());
   // Through the channel servers owning the uids (or the topic, for a
   // broadcast): they know which frontends hold each uid.
   srv.cluster().frontend().push(mode_of(req), m, std::move(req.uids),
-                                [&srv, held, to = std::move(to)](cluster::push_reply r) {
+                                [held, done = std::move(done)](cluster::push_reply r) {
                                   push_outcome out;
                                   out.sessions = r.sessions;
                                   out.failed_uids = std::move(r.failed);
@@ -111,7 +116,7 @@ void handle_push_request(server& srv, const std::string& topic, const std::strin
                                     out.ok = false;
                                     out.error = "channel server unreachable";
                                   }
-                                  reply_with(srv, to, out);
+                                  done(std::move(out));
                                 });
 }
 

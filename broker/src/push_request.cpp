@@ -286,33 +286,42 @@ push_parse_result parse_push_request(push_kind kind, std::string_view json,
   return r;
 }
 
+namespace {
+
+void put_string(rapidjson::Writer<rapidjson::StringBuffer>& w, std::string_view s) {
+  std::string text = valid_utf8(s);
+  w.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+}
+
+}  // namespace
+
+void write_push_result(rapidjson::Writer<rapidjson::StringBuffer>& w, const push_outcome& o) {
+  w.Key("sessions");
+  w.Uint64(o.sessions);
+  w.Key("failed_uids");
+  w.StartArray();
+  for (const auto& uid : o.failed_uids) put_string(w, uid);
+  w.EndArray();
+  // Only when some were: a partial broadcast must not look complete.
+  if (o.unreachable_frontends > 0) {
+    w.Key("unreachable_frontends");
+    w.Uint(o.unreachable_frontends);
+  }
+}
+
 std::string format_push_reply(const push_outcome& o) {
   rapidjson::StringBuffer buf;
   rapidjson::Writer<rapidjson::StringBuffer> w(buf);
-  auto put_string = [&w](std::string_view s) {
-    std::string text = valid_utf8(s);
-    w.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
-  };
   w.StartObject();
   w.Key("ok");
   w.Bool(o.ok);
   if (o.ok) {
-    w.Key("sessions");
-    w.Uint64(o.sessions);
-    w.Key("failed_uids");
-    w.StartArray();
-    for (const auto& uid : o.failed_uids) put_string(uid);
-    w.EndArray();
-    // Only when some were: a partial broadcast must not look complete.
-    if (o.unreachable_frontends > 0) {
-      w.Key("unreachable_frontends");
-      w.Uint(o.unreachable_frontends);
-    }
+    write_push_result(w, o);
   } else {
     w.Key("error");
-    put_string(o.error);
+    put_string(w, o.error);
     w.Key("field");
-    put_string(o.field);
+    put_string(w, o.field);
   }
   w.EndObject();
   return {buf.GetString(), buf.GetSize()};

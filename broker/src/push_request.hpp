@@ -10,6 +10,9 @@
 #include <string_view>
 #include <vector>
 
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
 #include "pummelo/protocol/limits.hpp"
 
 namespace pummelo::broker {
@@ -73,5 +76,10 @@ struct push_outcome {
 /// JSON, strings escaped. Bytes that are not valid UTF-8 in the strings become U+FFFD, so the reply
 /// is always valid UTF-8.
 std::string format_push_reply(const push_outcome& o);
+
+/// A successful outcome's members ("sessions", "failed_uids", and
+/// "unreachable_frontends" when some were), into an object `w` has open:
+/// the $push reply and the admin API's push answer share them.
+void write_push_result(rapidjson::Writer<rapidjson::StringBuffer>& w, const push_outcome& o);
 
 }  // namespace pummelo::broker

@@ -58,6 +58,8 @@ TEST_CASE("admin command: each command parses with its parameters") {
 TEST_CASE("admin command: bad requests say what is wrong") {
   CHECK(error_of("not json").starts_with("request is not JSON"));
   CHECK(error_of("[1]") == "request is not a JSON object");
+  // Not UTF-8: refused before any of it could be echoed into an answer.
+  CHECK(error_of("{\"command\":\"re\xff\"}").starts_with("request is not JSON"));
   CHECK(error_of("{}") == "missing parameter: command");
   CHECK(error_of(R"({"command":"reboot"})") == "unknown command: reboot");
   CHECK(error_of(R"({"command":"status","verbose":true})") ==

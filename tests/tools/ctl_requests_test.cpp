@@ -216,6 +216,10 @@ TEST_CASE("ctl render: push and broadcast") {
   CHECK(render_push(json(R"({"sessions": 1, "failed_uids": ["x", "y"]})"), "t") ==
         "pushed to 1 session\nfailed uids: x, y\n");
   CHECK(render_broadcast(json(R"({"sessions": 5})")) == "delivered to 5 sessions\n");
+  CHECK(render_broadcast(json(R"({"sessions": 5, "failed_uids": [], "unreachable_frontends": 2})")) ==
+        "delivered to 5 sessions\nnot delivered on 2 unreachable frontends\n");
+  CHECK(render_push(json(R"({"sessions": 1, "failed_uids": [], "unreachable_frontends": 1})"), "t") ==
+        "pushed to 1 session\nnot delivered on 1 unreachable frontend\n");
 }
 
 TEST_CASE("ctl render: render_result picks the command's renderer") {

@@ -13,6 +13,7 @@
 #include "cluster/services.hpp"
 #include "event_loop.hpp"
 #include "log.hpp"
+#include "push_api.hpp"
 #include "rpc/client.hpp"
 #include "server.hpp"
 
@@ -34,19 +35,26 @@ std::vector<target> only(const std::vector<target>& all, const std::vector<std::
   return out;
 }
 
-std::vector<std::string> ids_of(const std::vector<cluster_server>& list) {
-  std::vector<std::string> out;
-  for (const auto& s : list) out.push_back(s.id);
-  return out;
+// The targets among `all` that `list` (the frontends, the channel servers) names.
+std::vector<target> only(const std::vector<target>& all, const std::vector<cluster_server>& list) {
+  std::vector<std::string> ids;
+  for (const auto& s : list) ids.push_back(s.id);
+  return only(all, ids);
 }
 
-message_ptr push_message(server& srv, const command& c) {
-  auto m = std::make_shared<message>();
-  m->topic = c.topic;
-  m->payload = c.payload;
-  m->qos = c.qos;
-  m->origin_frontend = srv.frontend_index();
-  return m;
+// The admin command as the push API's request (push with uids, broadcast,
+// kick by uid), carried out by the same code.
+push_request as_push_request(const command& c) {
+  push_request r;
+  r.kind = c.kind == command_kind::broadcast  ? push_kind::broadcast
+           : c.kind == command_kind::push     ? push_kind::uids
+                                              : push_kind::kick;
+  r.topic = c.topic;
+  r.payload = c.payload;
+  r.qos = c.qos;
+  if (c.uids) r.uids = *c.uids;
+  if (c.kind == command_kind::clients_kick) r.uids.push_back(c.uid);
+  return r;
 }
 
 // Relays to each frontend in turn until one answers.
@@ -148,7 +156,7 @@ void admin_service::execute(const command& c, const std::string& request_json, a
                               (c.kind == command_kind::clients_kick && c.client_id.empty());
   if (needs_frontend && !topo.self_frontend()) {
     // A gate has no links to the channel servers: a frontend does it.
-    auto frontends = only(all, ids_of(topo.frontends()));
+    auto frontends = only(all, topo.frontends());
     relay_in_turn(srv_, std::move(frontends), 0, request_json, std::move(answer));
     return;
   }
@@ -163,20 +171,20 @@ void admin_service::execute(const command& c, const std::string& request_json, a
       });
       return;
     case command_kind::clients_list: {
-      auto frontends = only(all, ids_of(topo.frontends()));
+      auto frontends = only(all, topo.frontends());
       if (!c.frontend.empty()) {
-        frontends = only(frontends, {c.frontend});
+        frontends = only(frontends, std::vector<std::string>{c.frontend});
         if (frontends.empty()) return answer(error_answer("no such frontend: " + c.frontend));
       }
       return ask(frontends, merge_client_list);
     }
     case command_kind::clients_show:
-      return ask(only(all, ids_of(topo.frontends())), merge_client_show);
+      return ask(only(all, topo.frontends()), merge_client_show);
     case command_kind::clients_kick:
-      if (!c.client_id.empty()) return ask(only(all, ids_of(topo.frontends())), merge_client_kick);
+      if (!c.client_id.empty()) return ask(only(all, topo.frontends()), merge_client_kick);
       return push(c, std::move(answer));
     case command_kind::channels_list:
-      return ask(only(all, ids_of(topo.channel_servers())), merge_channel_list);
+      return ask(only(all, topo.channel_servers()), merge_channel_list);
     case command_kind::channels_show: {
       std::vector<std::string> holders;
       for (auto i : topo.holders(c.name)) holders.push_back(topo.channel_servers()[i].id);
@@ -190,7 +198,12 @@ void admin_service::execute(const command& c, const std::string& request_json, a
 void admin_service::push(const command& c, answer_fn answer) {
   if (c.kind == command_kind::push && !c.uids) {
     // No uids: an ordinary publish, to every member of the topic's channel.
-    srv_.publish(push_message(srv_, c), [answer](bool accepted) {
+    auto m = std::make_shared<message>();
+    m->topic = c.topic;
+    m->payload = c.payload;
+    m->qos = c.qos;
+    m->origin_frontend = srv_.frontend_index();
+    srv_.publish(m, [answer](bool accepted) {
       if (!accepted) return answer(error_answer("channel server unreachable"));
       answer(ok_answer([](json_writer& w) {
         w.StartObject();
@@ -201,39 +214,17 @@ void admin_service::push(const command& c, answer_fn answer) {
     });
     return;
   }
-  auto mode = c.kind == command_kind::broadcast ? cluster::push_mode::broadcast
-              : c.kind == command_kind::push    ? cluster::push_mode::uids
-                                                : cluster::push_mode::kick;
-  std::vector<std::string> uids;
-  if (c.kind == command_kind::push) uids = *c.uids;
-  if (c.kind == command_kind::clients_kick) uids.push_back(c.uid);
-  const auto kind = c.kind;
-  const auto uid = c.uid;
-  srv_.cluster().frontend().push(mode, push_message(srv_, c), std::move(uids),
-                                 [answer, kind, uid](cluster::push_reply r) {
-    if (!r.ok) return answer(error_answer("channel server unreachable"));
-    if (kind == command_kind::clients_kick) {
-      if (r.sessions == 0) return answer(error_answer("no sessions for uid: " + uid));
-      return answer(ok_answer([&](json_writer& w) {
-        w.StartObject();
-        w.Key("kicked");
-        w.Uint64(r.sessions);
-        w.EndObject();
-      }));
-    }
+  const bool kick = c.kind == command_kind::clients_kick;
+  carry_out_push(srv_, as_push_request(c), 0, [answer, kick, uid = c.uid](push_outcome out) {
+    if (!out.ok) return answer(error_answer(out.error));
+    if (kick && out.sessions == 0) return answer(error_answer("no sessions for uid: " + uid));
     answer(ok_answer([&](json_writer& w) {
       w.StartObject();
-      w.Key("sessions");
-      w.Uint64(r.sessions);
-      if (kind == command_kind::push) {
-        w.Key("failed_uids");
-        w.StartArray();
-        for (const auto& f : r.failed) put(w, f);
-        w.EndArray();
-      }
-      if (r.unreachable_frontends > 0) {
-        w.Key("unreachable_frontends");
-        w.Uint(r.unreachable_frontends);
+      if (kick) {
+        w.Key("kicked");
+        w.Uint64(out.sessions);
+      } else {
+        write_push_result(w, out);
       }
       w.EndObject();
     }));

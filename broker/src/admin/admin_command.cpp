@@ -128,7 +128,10 @@ std::string_view command_name(command_kind k) noexcept {
 parse_result parse_command(std::string_view json, const parse_limits& lim) {
   parse_result out;
   rapidjson::Document doc;
-  doc.Parse<rapidjson::kParseIterativeFlag>(json.data(), json.size());  // no recursion on deep nesting
+  // Iterative: no recursion on deep nesting; validated: the texts we echo
+  // back (an unknown command's name) stay valid UTF-8.
+  doc.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(json.data(),
+                                                                                   json.size());
   if (doc.HasParseError()) {
     out.error = std::string("request is not JSON: ") + rapidjson::GetParseError_En(doc.GetParseError());
     return out;

@@ -13,6 +13,10 @@ void rate_meter::start() {
   last_in_ = t.messages_received;
   last_out_ = t.messages_sent;
   last_at_ = asio::steady_timer::clock_type::now();
+  arm();
+}
+
+void rate_meter::arm() {
   timer_.expires_after(std::chrono::seconds(1));
   timer_.async_wait([this](const std::error_code& ec) {
     if (!ec) sample();
@@ -32,10 +36,7 @@ void rate_meter::sample() {
   last_in_ = t.messages_received;
   last_out_ = t.messages_sent;
   last_at_ = now;
-  timer_.expires_after(std::chrono::seconds(1));
-  timer_.async_wait([this](const std::error_code& ec) {
-    if (!ec) sample();
-  });
+  arm();
 }
 
 }  // namespace pummelo::broker::admin

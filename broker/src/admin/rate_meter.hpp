@@ -24,6 +24,7 @@ class rate_meter {
   double messages_out_per_s() const noexcept { return out_per_s_; }
 
  private:
+  void arm();  // the next sample in a second
   void sample();
 
   server& srv_;

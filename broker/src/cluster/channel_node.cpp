@@ -259,8 +259,10 @@ std::optional<std::vector<channel_members_on>> channel_node::channel_members(
   std::vector<channel_members_on> out;
   for (auto& [frontend, count] : c->frontends()) {
     channel_members_on f{frontend, count, c->uids_on(frontend)};
-    std::sort(f.uids.begin(), f.uids.end());
-    if (f.uids.size() > limit) f.uids.resize(limit);
+    // Only the first `limit` need ordering (a frontend may hold 10^5 members).
+    const auto keep = std::min(limit, f.uids.size());
+    std::partial_sort(f.uids.begin(), f.uids.begin() + static_cast<std::ptrdiff_t>(keep), f.uids.end());
+    f.uids.resize(keep);
     out.push_back(std::move(f));
   }
   std::sort(out.begin(), out.end(),
