@@ -321,6 +321,8 @@ config parse(const std::string& text) {
     r.on("flush_interval_ms", unsigned_in(c.scheduler.flush_interval_ms, 1, 60'000));
     r.on("max_buffered_messages", unsigned_in(c.scheduler.max_buffered_messages, 1, 1'000'000));
     r.on("max_deliveries_per_turn", unsigned_in(c.scheduler.max_deliveries_per_turn, 0, 1'000'000));
+    r.on("max_writes_per_turn", unsigned_in(c.scheduler.max_writes_per_turn, 0, 1'000'000));
+    r.on("max_flush_holds", unsigned_in(c.scheduler.max_flush_holds, 0, 1'000));
     r.run();
   });
   top.on("listeners",

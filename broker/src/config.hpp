@@ -82,11 +82,18 @@ struct scheduler_config {
   std::uint32_t flush_interval_ms = 20;        // buffer: pending pushes leave together
   std::uint32_t max_buffered_messages = 1000;  // buffer: QoS 0 PUBLISHes waiting per connection
   // Sessions one loop hands a fan-out to before it lets its other work (pings,
-  // CONNECTs, link heartbeats, the writes so far) run; the rest follows in
-  // later turns, in order (delivery_queue). 0 = a fan-out in one turn: with
-  // 4096, a 1->10k closed-loop fan-out measured 5x slower (BENCHMARKS.md),
-  // so slicing is for operators who need the latency bound more.
-  std::uint32_t max_deliveries_per_turn = 0;
+  // CONNECTs, link heartbeats) run; the rest follows in later turns, in
+  // order (delivery_queue). 0 = a fan-out in one turn. Without slicing a
+  // push to every device of a big frontend holds its loop, and the cluster
+  // link's heartbeats on it, for the whole fan-out.
+  std::uint32_t max_deliveries_per_turn = 4096;
+  // Connections one loop writes to in a turn (the end-of-turn flush); the
+  // rest are written in later turns. 0 = all of them in one turn.
+  std::uint32_t max_writes_per_turn = 1024;
+  // Turns the flush waits while fan-out slices are still queued, so that a
+  // connection's messages from a burst leave in one write instead of one
+  // write per slice (5x the system calls, measured). 0 = never wait.
+  std::uint32_t max_flush_holds = 8;
 };
 
 /// Servers per role list at most (indexes are 16-bit on the wire).

@@ -17,8 +17,9 @@ class event_loop;
 /// frontend (300k sessions is seconds of writes) would otherwise hold the
 /// loop for the whole fan-out: pings, CONNECTs and the cluster link's
 /// heartbeats would wait behind it, and on a busy machine the link's peer
-/// would give up on us. Between two slices the loop's other work runs, the
-/// slice's writes included (the end-of-turn flush).
+/// would give up on us. Between two slices the loop's other work runs; the
+/// writes wait a bounded number of slices (scheduler.max_flush_holds), so
+/// that a connection's share of a burst still leaves in one write.
 class delivery_queue {
  public:
   explicit delivery_queue(event_loop& loop) : loop_(loop) {}

@@ -1,6 +1,8 @@
 #include "event_loop.hpp"
 
 #include <asio/post.hpp>
+
+#include <algorithm>
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
@@ -137,20 +139,42 @@ void event_loop::post_end_turn() {
   asio::post(context_, [this] { end_turn(); });
 }
 
+bool event_loop::hold_flush() {
+  // Slices of a fan-out still queued add to the same connections: writing
+  // now would send one message per write, and the rest in later writes.
+  // Held a bounded number of turns, so a publisher that keeps the queue
+  // busy cannot hold the writes back for good.
+  if (deliveries_.pending_messages() == 0 || flush_holds_ >= owner_.cfg().scheduler.max_flush_holds) {
+    flush_holds_ = 0;
+    return false;
+  }
+  ++flush_holds_;
+  return true;
+}
+
 void event_loop::end_turn() {
   end_turn_posted_ = false;
-  // Connections retired before this point may be named in flush_list_; free
-  // them only after it is processed. Ones retired meanwhile wait for the
-  // next turn (which their retirement posted).
-  auto dead = std::move(retired_);
-  retired_.clear();
-  auto list = std::move(flush_list_);
-  flush_list_.clear();
-  for (auto* c : list) c->flush_now();
-  if (flush_list_.empty() && list.capacity() <= 4096) {
-    list.clear();
-    flush_list_ = std::move(list);  // keep the capacity for the next fan-out
+  if (flushing_.empty()) {  // a new round
+    if (hold_flush()) {
+      post_end_turn();  // behind the next slice
+      return;
+    }
+    flushing_.swap(flush_list_);  // keeps both capacities for the next fan-outs
+    retiring_ = std::move(retired_);
+    retired_.clear();
   }
+  const auto per_turn = owner_.cfg().scheduler.max_writes_per_turn;
+  const std::size_t end = per_turn == 0 ? flushing_.size() : std::min(flushing_.size(), flushed_ + per_turn);
+  while (flushed_ < end) flushing_[flushed_++]->flush_now();
+  if (flushed_ < flushing_.size()) {
+    post_end_turn();  // the rest after the loop's other work
+    return;
+  }
+  retiring_.clear();  // no list names them now
+  flushing_.clear();
+  flushed_ = 0;
+  if (flushing_.capacity() > 4096) std::vector<connection*>().swap(flushing_);  // after a huge fan-out
+  if (!flush_list_.empty() || !retired_.empty()) post_end_turn();
 }
 
 bool event_loop::lagging(clock::time_point now) const noexcept {

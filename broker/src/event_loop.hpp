@@ -156,8 +156,17 @@ class event_loop {
   std::vector<std::uint32_t> free_slots_;
   std::unordered_set<std::shared_ptr<connection>> connections_;
   std::vector<std::uint8_t> read_buffer_;
-  std::vector<connection*> flush_list_;  // alive: retired ones wait for end_turn
+  // The end-of-turn flush (end_turn). A round takes flush_list_ as it is and
+  // writes it, max_writes_per_turn connections a turn; what asks for a flush
+  // meanwhile waits in flush_list_ for the next round. A connection is freed
+  // only once no list can name it: retired ones wait in retired_ until a
+  // round starts, then in retiring_ until that round is written.
+  std::vector<connection*> flush_list_;
+  std::vector<connection*> flushing_;  // this round's
+  std::size_t flushed_ = 0;            // of flushing_
   std::vector<std::shared_ptr<connection>> retired_;
+  std::vector<std::shared_ptr<connection>> retiring_;
+  unsigned flush_holds_ = 0;  // turns this round has waited for fan-out slices
   bool end_turn_posted_ = false;
   std::mutex inbox_mutex_;
   std::vector<std::function<void()>> inbox_;
@@ -169,6 +178,7 @@ class event_loop {
   std::atomic<clock::rep> lagging_until_{0};
   void post_end_turn();
   void end_turn();
+  bool hold_flush();  // whether this turn's flush should wait for the fan-out
   void tick_deadlines();
 };
 

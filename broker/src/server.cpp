@@ -20,6 +20,7 @@
 
 #include "cluster/services.hpp"
 #include "connection.hpp"
+#include "descriptor_table.hpp"
 #include "session.hpp"
 #include "socket_address.hpp"
 #include "log.hpp"
@@ -302,6 +303,12 @@ void server::run() {
   admin_->start();  // before the links: it answers other servers' questions
   cluster_->start(ctx0);
   open_listeners();
+  if (!acceptors_.empty()) {
+    // Room for every connection the limits allow (within RLIMIT_NOFILE),
+    // plus the listeners, links and files a server keeps open besides.
+    constexpr std::size_t other_descriptors = 256;
+    reserve_descriptor_table(std::size_t{config_.limits.max_connections} + other_descriptors);
+  }
   signals_ = std::make_unique<asio::signal_set>(ctx0, SIGTERM, SIGINT);
   std::mutex done_mutex;
   std::condition_variable done_cv;

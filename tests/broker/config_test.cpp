@@ -147,7 +147,7 @@ TEST_CASE("a key given twice is rejected") {
 TEST_CASE("uid source, server id and scheduler are read and checked") {
   auto r = parse_config(R"({"server_id": "fe-1", "uid_source": "client_id",
     "scheduler": {"type": "buffer", "flush_interval_ms": 5, "max_buffered_messages": 3,
-                  "max_deliveries_per_turn": 1},
+                  "max_deliveries_per_turn": 1, "max_writes_per_turn": 2, "max_flush_holds": 0},
     "limits": {"max_push_uids": 7}})");
   REQUIRE_MESSAGE(r.value, r.error);
   CHECK(r.value->server_id == "fe-1");
@@ -156,9 +156,18 @@ TEST_CASE("uid source, server id and scheduler are read and checked") {
   CHECK(r.value->scheduler.flush_interval_ms == 5);
   CHECK(r.value->scheduler.max_buffered_messages == 3);
   CHECK(r.value->scheduler.max_deliveries_per_turn == 1);
-  CHECK(parse_config("{}").value->scheduler.max_deliveries_per_turn == 0);  // 0: no slicing
+  CHECK(r.value->scheduler.max_writes_per_turn == 2);
+  CHECK(r.value->scheduler.max_flush_holds == 0);
+  const auto defaults = parse_config("{}").value->scheduler;
+  CHECK(defaults.max_deliveries_per_turn == 4096);
+  CHECK(defaults.max_writes_per_turn == 1024);
+  CHECK(defaults.max_flush_holds == 8);
   CHECK(error_of(R"({"scheduler": {"max_deliveries_per_turn": 1000001}})")
             .find("'scheduler.max_deliveries_per_turn'") != std::string::npos);
+  CHECK(error_of(R"({"scheduler": {"max_writes_per_turn": 1000001}})")
+            .find("'scheduler.max_writes_per_turn'") != std::string::npos);
+  CHECK(error_of(R"({"scheduler": {"max_flush_holds": 1001}})")
+            .find("'scheduler.max_flush_holds'") != std::string::npos);
   CHECK(r.value->limits.max_push_uids == 7);
   CHECK(error_of(R"({"uid_source": "email"})").find("'uid_source'") != std::string::npos);
   CHECK(error_of(R"({"scheduler": {"type": "lazy"}})").find("'scheduler.type'") != std::string::npos);

@@ -123,13 +123,11 @@ void channel_node::apply(node_index f, std::span<const sync_op> ops) {
         case op_kind::claim:
         case op_kind::reclaim: {
           auto stamp = parse_stamp(op.member);
-          auto [it, fresh] = clients_.try_emplace(op.key, client_owner{f, stamp});
-          if (fresh || it->second.frontend == f) {
-            it->second.stamp = stamp;
-          } else if (op.kind == op_kind::claim) {
-            // The client connected here: the session elsewhere ends.
-            takeovers.push_back({it->second.frontend, op.key, it->second.stamp});
-            it->second = {f, stamp};
+          const auto current = clients_.find(op.key);
+          if (!current || current->frontend == f || op.kind == op_kind::claim) {
+            // The client connected here: a session elsewhere ends.
+            if (auto before = clients_.set(op.key, f, stamp))
+              takeovers.push_back({before->frontend, op.key, before->stamp});
           } else {
             // A relinked frontend still holds a session that was taken over
             // while its link was down: that one ends, the live one stays.
@@ -137,13 +135,7 @@ void channel_node::apply(node_index f, std::span<const sync_op> ops) {
           }
           break;
         }
-        case op_kind::release: {
-          auto it = clients_.find(op.key);
-          if (it != clients_.end() && it->second.frontend == f &&
-              it->second.stamp == parse_stamp(op.member))
-            clients_.erase(it);
-          break;
-        }
+        case op_kind::release: clients_.release(op.key, f, parse_stamp(op.member)); break;
       }
     }
   }
@@ -165,7 +157,7 @@ void channel_node::drop_frontend(node_index f) {
     if (auto* c = channels_.get(filter))
       for (const auto& uid : c->uids_on(fid)) leave(f, filter, uid);
   uids_.drop_frontend(fid);
-  std::erase_if(clients_, [f](const auto& kv) { return kv.second.frontend == f; });
+  clients_.drop_frontend(f);
   stats_.frontends_dropped.fetch_add(1, std::memory_order_relaxed);
 }
 

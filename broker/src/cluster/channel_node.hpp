@@ -20,6 +20,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "cluster/client_claims.hpp"
 #include "cluster/ports.hpp"
 #include "cluster/topology.hpp"
 #include "pummelo/channel/channel_service.hpp"
@@ -98,11 +99,7 @@ class channel_node {
   // routing filter + '\0' + frontend index -> channels of f contributing
   std::unordered_map<std::string, std::uint32_t> route_refs_;
   channel::uid_directory uids_;
-  struct client_owner {
-    node_index frontend;
-    std::uint64_t stamp;  // names that frontend's session (see op_kind::claim)
-  };
-  std::unordered_map<std::string, client_owner> clients_;
+  client_claims clients_;  // client id -> the frontend holding its session
   channel_node_stats stats_;
 };
 

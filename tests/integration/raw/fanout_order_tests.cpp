@@ -1,6 +1,7 @@
 // A fan-out delivered over several loop turns (pummelo hands a loop's
-// sessions a message a slice at a time, scheduler.max_deliveries_per_turn)
-// must still reach every subscriber with every message, in publish order.
+// sessions a message a slice at a time, scheduler.max_deliveries_per_turn,
+// and writes to a bounded number of connections a turn) must still reach
+// every subscriber with every message, in publish order.
 #include <doctest/doctest.h>
 
 #include <string>
@@ -14,7 +15,19 @@ TEST_CASE("fan-out: a burst reaches every subscriber complete and in order") {
   broker_settings s;
   // Two sessions per turn: 5 subscribers make every message a 3-slice
   // fan-out, and the next messages arrive while earlier ones are half done.
-  s.pummelo_extra_json = R"("scheduler": {"max_deliveries_per_turn": 2})";
+  // The writes are sliced as well (one or two connections a turn), held
+  // while slices wait, or not held at all.
+  SUBCASE("writes held for the slices") {
+    s.pummelo_extra_json = R"("scheduler": {"max_deliveries_per_turn": 2, "max_flush_holds": 3})";
+  }
+  SUBCASE("one connection written a turn, never held") {
+    s.pummelo_extra_json =
+        R"("scheduler": {"max_deliveries_per_turn": 2, "max_writes_per_turn": 1, "max_flush_holds": 0})";
+  }
+  SUBCASE("two connections written a turn, held") {
+    s.pummelo_extra_json =
+        R"("scheduler": {"max_deliveries_per_turn": 2, "max_writes_per_turn": 2, "max_flush_holds": 8})";
+  }
   auto broker = start_broker(s);
   constexpr int subscribers = 5, messages = 40;
   std::vector<std::unique_ptr<raw_client>> subs;
