@@ -72,6 +72,24 @@ void write_configured(json_writer& w, const config& cfg, const std::string& id) 
   put(w, "rpc", rpc);
 }
 
+// A lookup that one server answers ({"<key>": {...}}): the first part that
+// has it, else `not_found` with the servers that could not be asked.
+std::string first_found(const std::vector<server_part>& parts, const char* key,
+                        const std::string& not_found) {
+  for (const auto& p : parts) {
+    if (!p.ok() || !p.result.IsObject() || !p.result.HasMember(key)) continue;
+    const auto& found = p.result[key];
+    if (!found.IsObject()) continue;
+    return ok_answer([&](json_writer& w) {
+      w.StartObject();
+      w.Key(key);
+      write_value(w, found);
+      w.EndObject();
+    });
+  }
+  return error_answer(not_found + unreachable_suffix(parts));
+}
+
 }  // namespace
 
 std::string merge_status(std::vector<server_part>& parts, const config& cfg) {
@@ -125,18 +143,7 @@ std::string merge_client_list(std::vector<server_part>& parts, const command& c)
 }
 
 std::string merge_client_show(std::vector<server_part>& parts, const command& c) {
-  for (const auto& p : parts) {
-    if (!p.ok() || !p.result.IsObject() || !p.result.HasMember("client")) continue;
-    const auto& client = p.result["client"];
-    if (!client.IsObject()) continue;
-    return ok_answer([&](json_writer& w) {
-      w.StartObject();
-      w.Key("client");
-      write_value(w, client);
-      w.EndObject();
-    });
-  }
-  return error_answer("no such client: " + c.client_id + unreachable_suffix(parts));
+  return first_found(parts, "client", "no such client: " + c.client_id);
 }
 
 std::string merge_client_kick(std::vector<server_part>& parts, const command& c) {
@@ -186,18 +193,7 @@ std::string merge_channel_list(std::vector<server_part>& parts, const command& c
 }
 
 std::string merge_channel_show(std::vector<server_part>& parts, const command& c) {
-  for (const auto& p : parts) {
-    if (!p.ok() || !p.result.IsObject() || !p.result.HasMember("channel")) continue;
-    const auto& ch = p.result["channel"];
-    if (!ch.IsObject()) continue;
-    return ok_answer([&](json_writer& w) {
-      w.StartObject();
-      w.Key("channel");
-      write_value(w, ch);
-      w.EndObject();
-    });
-  }
-  return error_answer("no such channel: " + c.name + unreachable_suffix(parts));
+  return first_found(parts, "channel", "no such channel: " + c.name);
 }
 
 }  // namespace pummelo::broker::admin
