@@ -109,7 +109,7 @@ bool server::unsubscribe(const std::string& filter, session& s) {
 
 void server::bind_session(session& s, const std::string& uid, cluster::sync_barrier* b) {
   auto& fe = cluster_->frontend();
-  s.claim_stamp = fe.claim(s.client_id());
+  fe.claim(s);
   if (s.bound && uid == s.uid) return;
   if (s.bound) {
     // A resumed session under another uid moves its memberships along.
@@ -127,7 +127,7 @@ void server::bind_session(session& s, const std::string& uid, cluster::sync_barr
 void server::unbind_session(session& s) {
   auto& fe = cluster_->frontend();
   if (!s.uid.empty()) fe.unbind_uid(s.uid, s.id());
-  fe.release(s.client_id(), s.claim_stamp);
+  fe.release(s);
 }
 
 std::size_t server::subscription_count() const {

@@ -1,7 +1,6 @@
 // channel: membership (add, leave, queries, destroy).
 #include "pummelo/channel/channel.hpp"
 
-#include <algorithm>
 #include <utility>
 
 namespace pummelo::channel {
@@ -17,17 +16,9 @@ add_result channel::add(std::string_view uid, std::string_view frontend) {
   if (group == groups_.end()) group = groups_.try_emplace(std::string(frontend)).first;
   try {
     group->second.emplace(uid);
-    auto record = records_.find(uid);
-    if (record == records_.end()) record = records_.try_emplace(std::string(uid)).first;
-    record->second.emplace_back(frontend);
   } catch (...) {
-    // Out of memory half-way: undo what was done so the halves stay in step.
-    if (const auto it = group->second.find(uid); it != group->second.end()) {
-      group->second.erase(it);
-    }
+    // Out of memory: leave no empty group behind.
     if (group->second.empty()) groups_.erase(group);
-    const auto record = records_.find(uid);
-    if (record != records_.end() && record->second.empty()) records_.erase(record);
     throw;
   }
   ++size_;
@@ -41,15 +32,6 @@ bool channel::leave(std::string_view uid, std::string_view frontend) {
   if (uid_it == group->second.end()) return false;
   group->second.erase(uid_it);
   if (group->second.empty()) groups_.erase(group);
-
-  // Present whenever the group half was: the two are kept in step.
-  const auto record = records_.find(uid);
-  auto& fronts = record->second;
-  const auto pos = std::find(fronts.begin(), fronts.end(), frontend);
-  // Swap-remove: the order of a uid's frontends carries no meaning.
-  *pos = std::move(fronts.back());
-  fronts.pop_back();
-  if (fronts.empty()) records_.erase(record);
   --size_;
   return true;
 }
@@ -64,8 +46,10 @@ std::vector<pummelo::channel::member> channel::members() const {
 }
 
 std::vector<std::string> channel::member(std::string_view uid) const {
-  const auto record = records_.find(uid);
-  return record == records_.end() ? std::vector<std::string>{} : record->second;
+  std::vector<std::string> out;
+  for (const auto& [frontend, uids] : groups_)
+    if (uids.contains(uid)) out.push_back(frontend);
+  return out;
 }
 
 bool channel::has_member(std::string_view uid, std::string_view frontend) const {
@@ -89,7 +73,6 @@ std::vector<std::string> channel::uids_on(std::string_view frontend) const {
 void channel::destroy() {
   destroyed_ = true;
   // Swap with empties rather than clear(): clear() keeps the bucket arrays.
-  decltype(records_)().swap(records_);
   decltype(groups_)().swap(groups_);
   size_ = 0;
 }

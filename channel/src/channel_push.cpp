@@ -22,13 +22,14 @@ push_plan channel::plan_push_by_uids(std::span<const std::string> uids) const {
   if (uids.empty()) return detail::error_plan(push_errc::empty_uids);
   detail::plan_builder builder;  // drops duplicate uids, in groups and in failed
   for (const std::string& uid : uids) {
-    const auto record = records_.find(uid);
-    if (record == records_.end()) {
-      builder.fail(uid);
-      continue;
-    }
     // A uid on several frontends is in each one's group.
-    for (const std::string& frontend : record->second) builder.add(frontend, uid);
+    bool found = false;
+    for (const auto& [frontend, members] : groups_)
+      if (members.contains(uid)) {
+        builder.add(frontend, uid);
+        found = true;
+      }
+    if (!found) builder.fail(uid);
   }
   return std::move(builder).finish();
 }

@@ -644,6 +644,39 @@ TEST_CASE("channel_node: a reclaim after a relink never displaces the live owner
   CHECK(x.fe[2].takeover_stamps == std::vector<std::uint64_t>{9});
 }
 
+TEST_CASE("channel_node: two reclaims of one id after a restart keep the newer session") {
+  // Stamps are claim times: f1's session (20) connected after f0's (10),
+  // while f1's link was down. Whichever frontend relinks first, f0's ends.
+  fixture x;
+  x.apply(0, {{op_kind::reclaim, "dev", "10"}});
+  x.apply(1, {{op_kind::reclaim, "dev", "20"}});
+  CHECK(x.fe[0].takeover_stamps == std::vector<std::uint64_t>{10});
+  CHECK(x.fe[1].takeovers.empty());
+  x.apply(1, {{op_kind::reclaim, "other", "20"}});
+  x.apply(0, {{op_kind::reclaim, "other", "10"}});
+  CHECK(x.fe[0].takeover_stamps == std::vector<std::uint64_t>{10, 10});
+  CHECK(x.fe[0].takeovers == std::vector<std::string>{"dev", "other"});
+  CHECK(x.fe[1].takeovers.empty());
+  // The survivor still owns it: its release frees the id.
+  x.apply(1, {{op_kind::release, "other", "20"}});
+  x.apply(2, {{op_kind::claim, "other", "30"}});
+  CHECK(x.fe[1].takeovers.empty());
+}
+
+TEST_CASE("channel_node: a reclaim never displaces a live claim, whatever its stamp") {
+  // Stamps are clock readings of different hosts: a relinked frontend whose
+  // clock runs ahead must not end the session that connected elsewhere
+  // while its link was down.
+  fixture x;
+  x.apply(1, {{op_kind::claim, "dev", "100"}});
+  x.apply(0, {{op_kind::reclaim, "dev", "900"}});
+  CHECK(x.fe[0].takeover_stamps == std::vector<std::uint64_t>{900});
+  CHECK(x.fe[1].takeovers.empty());
+  // A later claim of f0 is live, and wins as before.
+  x.apply(0, {{op_kind::claim, "dev", "901"}});
+  CHECK(x.fe[1].takeover_stamps == std::vector<std::uint64_t>{100});
+}
+
 TEST_CASE("channel_node: the admin views list channels by prefix and members by frontend") {
   fixture x;
   x.join(0, "news/a", "alice");

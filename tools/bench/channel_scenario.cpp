@@ -553,10 +553,14 @@ class orchestrator {
     if (publisher_) publisher_->close();
     io_.poll();  // the aborted handlers
     conn_result rest;
-    res_.workers_ok = release_workers(workers_, rest, steady::now() + secs(10)) && res_.workers_ok;
+    res_.workers_ok = release_workers(workers_, rest,
+                                       steady::now() + std::max<steady::duration>(secs(10), release_allowance(opt_.members))) && res_.workers_ok;
     res_.setup.dropped += rest.dropped;
-    if (std::any_of(pipes_.begin(), pipes_.end(), [](const auto& p) { return p.eof; }))
-      res_.workers_ok = false;
+    for (std::size_t i = 0; i < pipes_.size(); ++i)
+      if (pipes_[i].eof) {
+        std::fprintf(stderr, "pummelo-bench: worker %zu's report pipe closed before the release\n", i);
+        res_.workers_ok = false;
+      }
   }
 
   const channel_options& opt_;

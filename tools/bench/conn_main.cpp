@@ -33,7 +33,8 @@ constexpr const char* usage_text =
     "  R connects/s, round-robin over the ports and the IPv4 source addresses\n"
     "  A..B (e.g. 127.0.0.1-127.0.0.8), in W worker processes (default\n"
     "  ceil(N/19000)); holds them S seconds (default 0), then closes them.\n"
-    "  --broker-pid: report the broker's RSS growth per session.\n"
+    "  --broker-pid: report the broker's RSS growth per session, and the\n"
+    "  memory its processes hold at the end (VmRSS and PSS sums).\n"
     "  --timeout-s bounds the connect phase (default 120); the whole run takes\n"
     "  at most T + S + 10 s + N/20000 s (closing).\n"
     "exit: 0 every session connected, 1 otherwise, 2 usage error\n";
@@ -72,7 +73,20 @@ conn_options parse(int argc, char** argv) {
 struct rss_row {
   int pid;
   std::optional<std::uint64_t> before, after;
+  std::optional<std::uint64_t> pss_after;
 };
+
+// Sums over the brokers' processes, once the sessions are held: nullopt if
+// any process could not be read.
+std::optional<std::uint64_t> sum_after(const std::vector<rss_row>& rss,
+                                       std::optional<std::uint64_t> rss_row::*field) {
+  std::uint64_t total = 0;
+  for (const auto& x : rss) {
+    if (!(x.*field)) return std::nullopt;
+    total += *(x.*field);
+  }
+  return rss.empty() ? std::nullopt : std::optional<std::uint64_t>(total);
+}
 
 double ms(std::uint64_t us) { return static_cast<double>(us) / 1000.0; }
 
@@ -107,6 +121,10 @@ void print(const conn_options& o, const conn_result& r, const std::vector<rss_ro
     }
     std::printf("]");
     if (total_ps) std::printf(",\"rss_bytes_per_session\":%.0f", *total_ps);
+    if (auto t = sum_after(rss, &rss_row::after))
+      std::printf(",\"rss_total_after\":%llu", static_cast<unsigned long long>(*t));
+    if (auto t = sum_after(rss, &rss_row::pss_after))
+      std::printf(",\"pss_total_after\":%llu", static_cast<unsigned long long>(*t));
     std::printf("}\n");
     return;
   }
@@ -134,6 +152,11 @@ void print(const conn_options& o, const conn_result& r, const std::vector<rss_ro
                             : std::string("unreadable"));
   }
   if (rss.size() > 1 && total_ps) row("RSS total", fmt("%.0f B/session", *total_ps));
+  // Each on its own: smaps_rollup may be unreadable where status is not.
+  if (auto t = sum_after(rss, &rss_row::after))
+    row("memory held (VmRSS)", fmt("%.1f MiB, all broker processes", static_cast<double>(*t) / 1048576.0));
+  if (auto t = sum_after(rss, &rss_row::pss_after))
+    row("memory held (PSS)", fmt("%.1f MiB, shared pages counted once", static_cast<double>(*t) / 1048576.0));
 }
 
 }  // namespace
@@ -144,7 +167,7 @@ int pummelo::bench::conn_main(int argc, char** argv) {
   if (!parsed) return exit_code;
   const conn_options& opt = *parsed;
   std::vector<rss_row> rss;
-  for (int pid : opt.broker_pids) rss.push_back({pid, rss_bytes(pid), std::nullopt});
+  for (int pid : opt.broker_pids) rss.push_back({pid, rss_bytes(pid), std::nullopt, std::nullopt});
 
   const auto start = steady::now();
   const auto secs = [](double s) {
@@ -156,11 +179,12 @@ int pummelo::bench::conn_main(int argc, char** argv) {
   try {
     auto ws = spawn_conn_workers(opt, deadline);
     ok = collect_reports(ws, total, deadline + secs(5));
-    for (auto& x : rss) x.after = rss_bytes(x.pid);
+    for (auto& x : rss) {
+      x.after = rss_bytes(x.pid);
+      x.pss_after = pss_bytes(x.pid);
+    }
     std::this_thread::sleep_for(secs(opt.hold_s));
-    // Closing takes time too: about a second per 20,000 sessions here.
-    const double close_s = 5 + static_cast<double>(opt.clients) / 20000.0;
-    ok = release_workers(ws, total, steady::now() + secs(close_s)) && ok;
+    ok = release_workers(ws, total, steady::now() + release_allowance(opt.clients)) && ok;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "pummelo-bench: %s\n", e.what());
     ok = false;

@@ -196,20 +196,43 @@ bool release_workers(std::vector<worker_proc>& ws, conn_result& total, steady::t
         }
       });
   bool ok = true;
-  for (auto& w : ws) {
+  for (std::size_t i = 0; i < ws.size(); ++i) {
+    auto& w = ws[i];
     int status = 0;
+    bool killed = false;
     for (;;) {  // reap, killing the worker once `until` has passed
       pid_t r = ::waitpid(w.pid, &status, WNOHANG);
       if (r == w.pid) break;
       if (r < 0 && errno != EINTR) { status = 1; break; }
-      if (steady::now() >= until) ::kill(w.pid, SIGKILL);
+      if (steady::now() >= until && !killed) {
+        ::kill(w.pid, SIGKILL);
+        killed = true;
+      }
       ::usleep(10'000);
     }
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) ok = false;
+    // Say which worker failed and how: the run's result only says that one did.
+    if (killed) {
+      std::fprintf(stderr, "pummelo-bench: worker %zu had not closed its sessions in the release "
+                           "allowance; killed\n", i);
+      ok = false;
+    } else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+      if (WIFSIGNALED(status))
+        std::fprintf(stderr, "pummelo-bench: worker %zu died of signal %d\n", i, WTERMSIG(status));
+      else
+        std::fprintf(stderr, "pummelo-bench: worker %zu exited with status %d\n", i, WEXITSTATUS(status));
+      ok = false;
+    } else if (!w.finished) {
+      std::fprintf(stderr, "pummelo-bench: worker %zu exited without its closing report\n", i);
+    }
     if (w.report_fd >= 0) ::close(w.report_fd);
     w.report_fd = -1;
   }
   return ok;
+}
+
+steady::duration release_allowance(std::uint64_t sessions) {
+  const double s = 5 + static_cast<double>(sessions) / 20000.0;
+  return std::chrono::duration_cast<steady::duration>(std::chrono::duration<double>(s));
 }
 
 }  // namespace pummelo::bench

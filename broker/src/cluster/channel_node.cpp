@@ -123,10 +123,17 @@ void channel_node::apply(node_index f, std::span<const sync_op> ops) {
         case op_kind::claim:
         case op_kind::reclaim: {
           auto stamp = parse_stamp(op.member);
+          const bool by_reclaim = op.kind == op_kind::reclaim;
           const auto current = clients_.find(op.key);
-          if (!current || current->frontend == f || op.kind == op_kind::claim) {
+          // A reclaim never displaces an owner that a live claim set: that
+          // client connected elsewhere while the reclaiming frontend's link
+          // was down. Two reclaims of one id (this server restarted and
+          // both frontends re-sent it) are ordered by their stamps, the
+          // claims' times (frontend_node::claim): the later session stays.
+          if (!current || current->frontend == f || !by_reclaim ||
+              (current->by_reclaim && stamp > current->stamp)) {
             // The client connected here: a session elsewhere ends.
-            if (auto before = clients_.set(op.key, f, stamp))
+            if (auto before = clients_.set(op.key, f, stamp, by_reclaim))
               takeovers.push_back({before->frontend, op.key, before->stamp});
           } else {
             // A relinked frontend still holds a session that was taken over

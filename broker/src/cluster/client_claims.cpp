@@ -29,8 +29,9 @@ void client_claims::unlink(node& n) {
 }
 
 std::optional<client_claims::owner> client_claims::set(const std::string& client_id,
-                                                       node_index frontend, std::uint64_t stamp) {
-  auto [it, fresh] = claims_.try_emplace(client_id, entry{{frontend, stamp}});
+                                                       node_index frontend, std::uint64_t stamp,
+                                                       bool by_reclaim) {
+  auto [it, fresh] = claims_.try_emplace(client_id, entry{{frontend, stamp, by_reclaim}});
   if (fresh) {
     link(*it);
     return std::nullopt;
@@ -38,11 +39,12 @@ std::optional<client_claims::owner> client_claims::set(const std::string& client
   auto& who = it->second.who;
   if (who.frontend == frontend) {
     who.stamp = stamp;
+    who.by_reclaim = by_reclaim;
     return std::nullopt;
   }
   const owner before = who;
   unlink(*it);
-  who = {frontend, stamp};
+  who = {frontend, stamp, by_reclaim};
   link(*it);
   return before;
 }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "cluster/topology.hpp"
+#include "pummelo/channel/detail/string_hash.hpp"
 
 namespace pummelo::broker::cluster {
 
@@ -22,7 +23,8 @@ class client_claims {
  public:
   struct owner {
     node_index frontend;
-    std::uint64_t stamp;  // names that frontend's session
+    std::uint64_t stamp;      // names that frontend's session (its claim time)
+    bool by_reclaim = false;  // set by a snapshot after a relink, not a live claim
   };
 
   /// The owner of `client_id`, if any.
@@ -31,7 +33,8 @@ class client_claims {
   /// Records that `frontend` holds `client_id` as session `stamp`, replacing
   /// an earlier owner. Returns that earlier owner when it was another
   /// frontend (whose session must now end).
-  std::optional<owner> set(const std::string& client_id, node_index frontend, std::uint64_t stamp);
+  std::optional<owner> set(const std::string& client_id, node_index frontend, std::uint64_t stamp,
+                           bool by_reclaim = false);
 
   /// Forgets `client_id` when `frontend` and `stamp` still name its owner;
   /// a release that a newer claim overtook changes nothing. True if removed.
@@ -44,7 +47,9 @@ class client_claims {
 
  private:
   struct entry;
-  using map = std::unordered_map<std::string, entry>;
+  // string_hash: its nodes keep no cached hash, 16 B less a claim than
+  // std::hash<std::string>'s (96 -> 80 B chunks; 500k claims a server).
+  using map = std::unordered_map<std::string, entry, channel::detail::string_hash, std::equal_to<>>;
   using node = map::value_type;
   struct entry {
     owner who;

@@ -1,6 +1,8 @@
 #include "cluster/frontend_node.hpp"
 
+#include <algorithm>
 #include <asio/post.hpp>
+#include <chrono>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -123,24 +125,49 @@ void frontend_node::unbind_uid(const std::string& uid, channel::session_id s) {
     emit(topo_.owner(uid), {op_kind::unbind_uid, uid, {}}, nullptr);
 }
 
-std::uint64_t frontend_node::claim(const std::string& client_id) {
-  // With one frontend there is nobody to take a session over from.
-  if (topo_.frontends().size() < 2 || !topo_.self_frontend()) return 0;
-  std::lock_guard lock(mutex_);
-  auto stamp = next_stamp_++;
-  claimed_[client_id] = stamp;
-  emit(topo_.owner(client_id), {op_kind::claim, client_id, std::to_string(stamp)}, nullptr);
-  return stamp;
+std::size_t frontend_node::by_client_id::operator()(const session* s) const {
+  return std::hash<std::string_view>{}(s->client_id());
 }
 
-void frontend_node::release(const std::string& client_id, std::uint64_t stamp) {
-  if (stamp == 0) return;
+bool frontend_node::by_client_id::operator()(const session* a, const session* b) const noexcept {
+  return a->client_id() == b->client_id();
+}
+
+void frontend_node::claim(session& s) {
+  // With one frontend there is nobody to take a session over from.
+  if (topo_.frontends().size() < 2 || !topo_.self_frontend()) return;
   std::lock_guard lock(mutex_);
-  auto it = claimed_.find(client_id);
+  // A stamp names the session and orders it in time against other
+  // frontends' sessions of the same id: wall-clock microseconds, kept
+  // increasing here. A channel server that restarts gets claims re-sent by
+  // several frontends at once and keeps the newest (channel_node::apply).
+  // Stamps stay above 0 (no claim) whatever the clock says.
+  const auto now_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  next_stamp_ = std::max(next_stamp_, static_cast<std::uint64_t>(std::max<std::int64_t>(now_us, 1)));
+  s.claim_stamp = next_stamp_++;
+  // Replaces an older session of the same id still waiting to be freed
+  // (its release then finds another session under the id and sends none).
+  auto [it, fresh] = claimed_.insert(&s);
+  if (!fresh && *it != &s) {
+    auto node = claimed_.extract(it);
+    node.value() = &s;
+    claimed_.insert(std::move(node));
+  }
+  emit(topo_.owner(s.client_id()), {op_kind::claim, s.client_id(), std::to_string(s.claim_stamp)}, nullptr);
+}
+
+void frontend_node::release(session& s) {
+  if (s.claim_stamp == 0) return;
+  std::lock_guard lock(mutex_);
+  const auto stamp = s.claim_stamp;
+  s.claim_stamp = 0;
+  auto it = claimed_.find(&s);
   // A newer session of that id here has claimed it since.
-  if (it == claimed_.end() || it->second != stamp) return;
+  if (it == claimed_.end() || *it != &s) return;
   claimed_.erase(it);
-  emit(topo_.owner(client_id), {op_kind::release, client_id, std::to_string(stamp)}, nullptr);
+  emit(topo_.owner(s.client_id()), {op_kind::release, s.client_id(), std::to_string(stamp)}, nullptr);
 }
 
 void frontend_node::resync(node_index cs,
@@ -155,8 +182,9 @@ void frontend_node::resync(node_index cs,
   registry_.for_each_uid([&](const std::string& uid) {
     if (topo_.owner(uid) == cs) ops.push_back({op_kind::bind_uid, uid, {}});
   });
-  for (const auto& [id, stamp] : claimed_)
-    if (topo_.owner(id) == cs) ops.push_back({op_kind::reclaim, id, std::to_string(stamp)});
+  for (const session* s : claimed_)
+    if (topo_.owner(s->client_id()) == cs)
+      ops.push_back({op_kind::reclaim, s->client_id(), std::to_string(s->claim_stamp)});
   restart(std::move(ops));
 }
 

@@ -26,6 +26,7 @@
 
 namespace pummelo::broker {
 class server;
+class session;
 }
 
 namespace pummelo::broker::cluster {
@@ -47,11 +48,14 @@ class frontend_node {
   void leave(const std::string& filter, const std::string& member);
   void bind_uid(const std::string& uid, channel::session_id s, sync_barrier* b = nullptr);
   void unbind_uid(const std::string& uid, channel::session_id s);
-  /// A session of `client_id` lives here now: a session with that id on
-  /// another frontend is taken over. Only reported with several frontends.
-  /// Returns the claim's stamp (0 when there is a single frontend).
-  std::uint64_t claim(const std::string& client_id);
-  void release(const std::string& client_id, std::uint64_t stamp);
+  /// Session `s` holds its client id here now: a session with that id on
+  /// another frontend is taken over. Only reported with several frontends;
+  /// sets s.claim_stamp (0 when there is a single frontend). From the
+  /// session's loop thread.
+  void claim(session& s);
+  /// `s` ends: its claim is withdrawn unless a newer session of the same
+  /// client id here has claimed since. Before `s` is freed.
+  void release(session& s);
 
   /// Channel server `cs` has a new link: under the membership mutex, hands
   /// `restart` every op it should hold (after a reset), so that no change is
@@ -91,8 +95,17 @@ class frontend_node {
   std::vector<channel_port*> ports_;
   std::mutex mutex_;  // orders membership reports (see file comment)
   channel_registry registry_;
-  // client id -> stamp of its session here (with several frontends only)
-  std::unordered_map<std::string, std::uint64_t> claimed_;
+  // The sessions holding a claim (with several frontends only), at most one
+  // per client id, which is also the key: the session has the id and the
+  // stamp, so an entry is a pointer and its hash (~40 B a session, against
+  // ~105 B for an id -> stamp map that copied the id).
+  struct by_client_id {
+    // Not noexcept: libstdc++ then keeps each node's hash, so a lookup or
+    // rehash under the mutex does not re-read other loops' sessions' ids.
+    std::size_t operator()(const session* s) const;
+    bool operator()(const session* a, const session* b) const noexcept;
+  };
+  std::unordered_set<session*, by_client_id, by_client_id> claimed_;
   std::uint64_t next_stamp_ = 1;
   frontend_stats stats_;
 };

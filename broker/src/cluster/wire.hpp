@@ -57,8 +57,9 @@ enum class op_kind : std::uint8_t {
   // newer one.
   claim = 5,
   release = 6,
-  // A claim re-sent in a snapshot after a relink: it never displaces a
-  // live owner elsewhere; the re-sending frontend's session is taken over.
+  // A claim re-sent in a snapshot after a relink: it never displaces an
+  // owner elsewhere that a claim set (the re-sending frontend's session is
+  // taken over); against another reclaim, the later stamp wins.
   reclaim = 7,
 };
 

@@ -265,3 +265,32 @@ TEST_CASE("cluster: a channel server dies, its topics fail, and they recover wit
   expect_all_topics("after-", 5s);
   check_clean_stop(c);
 }
+
+TEST_CASE("cluster: claims come back with a restarted channel server, so takeovers still work") {
+  // A frontend sends its sessions' claims again (reclaim) to a channel
+  // server that restarts. Without them, a client id connecting on another
+  // frontend afterwards would not end its old session.
+  cluster_process c;
+  const std::string f1 = "frontend-1", f2 = "frontend-2";
+  // Enough ids that both channel servers record some claims.
+  constexpr int n = 8;
+  std::vector<std::unique_ptr<mqtt_client>> old_sessions;
+  for (int i = 0; i < n; ++i)
+    old_sessions.push_back(connect_to(c, f1, unique_id("reclaim-" + std::to_string(i)), mqtt_v5));
+  // One at a time: restart() waits until every frontend is linked to every
+  // channel server again.
+  for (const char* cs : {"channel-1", "channel-2"}) {
+    c.kill9(cs);
+    c.restart(cs);
+  }
+  std::vector<std::unique_ptr<mqtt_client>> new_sessions;
+  for (const auto& old : old_sessions) {
+    new_sessions.push_back(connect_to(c, f2, old->client_id(), mqtt_v5));
+    INFO("client ", old->client_id(), ": its session on frontend-1 must get DISCONNECT 0x8E");
+    const auto reason = old->wait_server_disconnect(5s);
+    REQUIRE(reason);
+    CHECK(*reason == rc_session_taken_over);
+  }
+  for (const auto& s : new_sessions) CHECK(s->is_connected());
+  check_clean_stop(c);
+}
