@@ -315,6 +315,14 @@ void cluster_process::kill9(const std::string& id) {
   ::kill(s.pid, SIGKILL);
   if (reap_with_deadline(s, clock_type::now() + std::chrono::seconds(5)) == -2)
     throw std::runtime_error("kill9: " + id + " did not die within 5 s");
+  // Until the frontends have seen the death, their retained count still
+  // reads every channel server, and a restart() right after would return
+  // before they relinked.
+  if (s.role == server_role::channel) {
+    const auto deadline = clock_type::now() + std::chrono::seconds(15);
+    for (auto& f : servers_)
+      if (f.role == server_role::frontend && f.pid > 0) wait_frontend_sys(f, deadline, false);
+  }
 }
 
 void cluster_process::restart(const std::string& id) {
@@ -377,9 +385,10 @@ void cluster_process::wait_ports(server_info& s, clock_type::time_point deadline
   }
 }
 
-void cluster_process::wait_frontend_sys(server_info& s, clock_type::time_point deadline) {
-  const std::string want = std::to_string(opts_.channel_servers);
+void cluster_process::wait_frontend_sys(server_info& s, clock_type::time_point deadline, bool all) {
+  const std::string every = std::to_string(opts_.channel_servers);
   const std::string topic = "$SYS/broker/cluster/channel-servers/connected";
+  auto wanted = [&](const std::string& v) { return (trim(v) == every) == all; };
   std::optional<std::string> last;
   {
     sys_reader r(uri(s.id), topic);
@@ -387,14 +396,13 @@ void cluster_process::wait_frontend_sys(server_info& s, clock_type::time_point d
       check_alive(s, topic.c_str());
       const auto left = std::chrono::duration_cast<ms>(deadline - clock_type::now());
       if (left <= ms(0)) break;
-      last = r.wait_for([&](const std::string& v) { return trim(v) == want; },
-                        std::min<ms>(left, ms(500)));
-      if (last && trim(*last) == want) return;
+      last = r.wait_for(wanted, std::min<ms>(left, ms(500)));
+      if (last && wanted(*last)) return;
     }
   }
-  throw std::runtime_error("frontend " + s.id + ": " + topic + " did not read " + want +
-                           " in time (last value: " + (last ? "'" + *last + "'" : "none") +
-                           "); log tail:\n" + log_tail(s.id));
+  throw std::runtime_error("frontend " + s.id + ": " + topic + " did not read " +
+                           (all ? "" : "less than ") + every + " in time (last value: " +
+                           (last ? "'" + *last + "'" : "none") + "); log tail:\n" + log_tail(s.id));
 }
 
 void cluster_process::wait_gate_answers(server_info& s, clock_type::time_point deadline) {

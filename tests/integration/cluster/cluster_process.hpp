@@ -55,7 +55,8 @@ class cluster_process {
   cluster_process(const cluster_process&) = delete;
   cluster_process& operator=(const cluster_process&) = delete;
 
-  // SIGKILL one server and reap it.
+  // SIGKILL one server and reap it; for a channel server, also wait until
+  // every running frontend has seen it go (its $SYS count drops).
   void kill9(const std::string& id);
   // Starts a stopped/killed server again (same ports, same config) and waits
   // until it is ready; a restarted channel server also waits until every
@@ -102,7 +103,10 @@ class cluster_process {
   int reap_with_deadline(server_info& s, std::chrono::steady_clock::time_point deadline);
   void check_alive(server_info& s, const char* what);
   void wait_ports(server_info& s, std::chrono::steady_clock::time_point deadline);
-  void wait_frontend_sys(server_info& s, std::chrono::steady_clock::time_point deadline);
+  // Until the frontend's $SYS count of linked channel servers reads all of
+  // them (all) or fewer (!all).
+  void wait_frontend_sys(server_info& s, std::chrono::steady_clock::time_point deadline,
+                         bool all = true);
   void wait_gate_answers(server_info& s, std::chrono::steady_clock::time_point deadline);
 
   cluster_options opts_;
