@@ -48,25 +48,23 @@ inline std::vector<std::string> expand_range(std::string_view spec) {
   return out;
 }
 
-/// VmRSS of a process in bytes, or nullopt if unreadable.
-inline std::optional<std::uint64_t> rss_bytes(int pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+/// A "<key> <n> kB" line of /proc/<pid>/<file>, in bytes; nullopt if unreadable.
+inline std::optional<std::uint64_t> proc_kib_field(int pid, const char* file, std::string_view key) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/" + file);
   for (std::string line; std::getline(in, line);)
-    if (line.starts_with("VmRSS:")) return std::stoull(line.substr(6)) * 1024;
+    if (line.starts_with(key)) return std::stoull(line.substr(key.size())) * 1024;
   return std::nullopt;
 }
+
+/// VmRSS of a process in bytes, or nullopt if unreadable.
+inline std::optional<std::uint64_t> rss_bytes(int pid) { return proc_kib_field(pid, "status", "VmRSS:"); }
 
 /// Proportional set size of a process in bytes (its private pages plus its
 /// share of pages it shares, such as the shared libraries' code), or nullopt
 /// if unreadable. Summed over processes it counts a shared page once, which
 /// a sum of VmRSS does not: 55 processes of one binary share ~6 MiB of
 /// library pages that a VmRSS sum counts 55 times.
-inline std::optional<std::uint64_t> pss_bytes(int pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/smaps_rollup");
-  for (std::string line; std::getline(in, line);)
-    if (line.starts_with("Pss:")) return std::stoull(line.substr(4)) * 1024;
-  return std::nullopt;
-}
+inline std::optional<std::uint64_t> pss_bytes(int pid) { return proc_kib_field(pid, "smaps_rollup", "Pss:"); }
 
 /// printf into a std::string, of any length.
 template <class... A>

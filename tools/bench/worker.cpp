@@ -222,7 +222,10 @@ bool release_workers(std::vector<worker_proc>& ws, conn_result& total, steady::t
         std::fprintf(stderr, "pummelo-bench: worker %zu exited with status %d\n", i, WEXITSTATUS(status));
       ok = false;
     } else if (!w.finished) {
+      // Its sessions dropped while held are unknown: the run cannot say
+      // that nothing was lost.
       std::fprintf(stderr, "pummelo-bench: worker %zu exited without its closing report\n", i);
+      ok = false;
     }
     if (w.report_fd >= 0) ::close(w.report_fd);
     w.report_fd = -1;
