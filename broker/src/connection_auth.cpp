@@ -69,6 +69,7 @@ void connection::refuse_login(protocol::reason_code reason, std::string why) {
     refuse_connect(reason, why);
     return;
   }
+  loop_->stats().auth_delayed.add();
   // Repeated failures from this address: it learns the answer only after
   // the delay (the connection sits idle meanwhile: no reads, no deadline).
   reading_ = false;

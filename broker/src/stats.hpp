@@ -30,6 +30,7 @@ struct alignas(64) loop_stats {
   counter scheduler_overflow; // QoS 0 PUBLISHes dropped by the buffer scheduler
   counter push_frames_received;  // deliveries asked by channel servers (one per publish or push)
   counter auth_failures;      // CONNECTs refused for their credentials (or their absence)
+  counter auth_delayed;       // of those, refusals held back by the failure throttle
   counter acl_denied;         // SUBSCRIBE filters, PUBLISHes and wills the ACL refused
   counter connects_shed;      // CONNECTs refused while overloaded
 };
@@ -38,7 +39,7 @@ struct stats_totals {
   std::uint64_t messages_received = 0, messages_sent = 0, bytes_received = 0, bytes_sent = 0,
                 messages_dropped = 0, connections_refused = 0, protocol_errors = 0,
                 scheduler_overflow = 0, push_frames_received = 0, auth_failures = 0,
-                acl_denied = 0, connects_shed = 0;
+                auth_delayed = 0, acl_denied = 0, connects_shed = 0;
   void add(const loop_stats& s) noexcept {
     messages_received += s.messages_received.get();
     messages_sent += s.messages_sent.get();
@@ -50,6 +51,7 @@ struct stats_totals {
     scheduler_overflow += s.scheduler_overflow.get();
     push_frames_received += s.push_frames_received.get();
     auth_failures += s.auth_failures.get();
+    auth_delayed += s.auth_delayed.get();
     acl_denied += s.acl_denied.get();
     connects_shed += s.connects_shed.get();
   }

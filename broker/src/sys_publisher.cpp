@@ -62,6 +62,7 @@ void sys_publisher::publish_all() {
   put("$SYS/broker/connections/refused", std::to_string(totals.connections_refused));
   put("$SYS/broker/connections/protocol_errors", std::to_string(totals.protocol_errors));
   put("$SYS/broker/clients/auth_failures", std::to_string(totals.auth_failures));
+  put("$SYS/broker/clients/auth_delayed", std::to_string(totals.auth_delayed));
   put("$SYS/broker/acl/denied", std::to_string(totals.acl_denied));
   put("$SYS/broker/connections/shed", std::to_string(totals.connects_shed));
   put("$SYS/broker/subscriptions/count", std::to_string(server_.subscription_count()));

@@ -73,7 +73,10 @@ TEST_CASE("rpc client: reconnects after the server restarts on the same port") {
 
   srv.reset();  // the server goes away
   REQUIRE(run_until(io, [&] { return !c.connected(); }));
-  // Let a few attempts fail: the backoff grows, up to its cap.
+  // Let a few attempts fail: the backoff grows to its cap (20, 40, 80 ms;
+  // waited for rather than timed, so a stalled machine cannot fail it)...
+  CHECK(run_until(io, [&] { return c.current_backoff() == 80ms; }, 5000ms));
+  // ...and stays there through further failed attempts.
   run_until(io, [] { return false; }, 300ms);
   CHECK(c.current_backoff() == 80ms);
   CHECK(c.connections() == 1);

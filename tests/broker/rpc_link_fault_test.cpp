@@ -155,7 +155,7 @@ TEST_CASE("rpc link: a peer that goes silent after the handshake is closed by th
   REQUIRE(run_until(io, [&] { return c->closed(); }));
   auto elapsed = steady::now() - t0;
   CHECK(elapsed >= 150ms);
-  CHECK(elapsed < 1000ms);
+  CHECK(elapsed < 5000ms);  // bounded, with room for a loaded machine
   CHECK(c->close_reason().find("heartbeat timeout") != std::string::npos);
   REQUIRE(run_until(io, [&] { return calls > 0; }));
   CHECK(st == status::error);
@@ -175,17 +175,25 @@ TEST_CASE("rpc link: a peer that never answers the hello is closed at the handsh
 }
 
 TEST_CASE("rpc link: heartbeats keep an idle healthy link open") {
+  // Both ends share this one thread, so a stall of the whole test process
+  // looks like silence to both: the timeout is long enough to ride out a
+  // loaded machine, while the heartbeats still come 15 times per timeout.
+  auto patient = [](std::string id) {
+    link_options o = fast_heartbeat(std::move(id));
+    o.heartbeat_timeout = 750ms;
+    return o;
+  };
   asio::io_context io;
-  listener srv(io, fast_heartbeat("channel-1"), nullptr);
+  listener srv(io, patient("channel-1"), nullptr);
   srv.listen("127.0.0.1", 0);
-  auto c = rpc_link::create(io, rpc_link::role::connector, fast_heartbeat("frontend-1"));
+  auto c = rpc_link::create(io, rpc_link::role::connector, patient("frontend-1"));
   c->connect("127.0.0.1", srv.port());
   REQUIRE(run_until(io, [&] { return c->established(); }));
   // Three heartbeat timeouts without a single call.
-  run_until(io, [] { return false; }, 600ms);
+  run_until(io, [] { return false; }, 2250ms);
   CHECK(c->established());
   CHECK(srv.link_count() == 1);
-  CHECK(c->stats().frames_received.get() >= 4);  // hello_ack + heartbeats/acks
+  CHECK(c->stats().frames_received.get() >= 10);  // hello_ack + heartbeats/acks
 }
 
 TEST_CASE("rpc link: garbage after the handshake closes the link") {

@@ -172,7 +172,7 @@ TEST_CASE("rpc link: a handler that never answers times the call out once") {
   auto elapsed = steady::now() - t0;
   CHECK(o.st == status::timeout);
   CHECK(elapsed >= 150ms);
-  CHECK(elapsed < 1000ms);
+  CHECK(elapsed < 5000ms);  // bounded, with room for a loaded machine
   CHECK(c->stats().calls_timed_out.get() == 1);
 
   // The late answer is counted and dropped: the callback does not run again.
@@ -255,7 +255,7 @@ TEST_CASE("rpc link: the server going away fails pending calls with error") {
   REQUIRE(run_until(io, [&] {
     return std::all_of(out.begin(), out.end(), [](const outcome& r) { return r.calls > 0; });
   }));
-  CHECK(steady::now() - t0 < 1000ms);
+  CHECK(steady::now() - t0 < 5000ms);  // bounded, with room for a loaded machine
   for (auto& r : out) {
     CHECK(r.calls == 1);
     CHECK(r.st == status::error);

@@ -185,12 +185,12 @@ TEST_CASE("will: v5 will delay interval") {
     auto s = raw_connect_with_will(*b, w);
     const auto dropped = std::chrono::steady_clock::now();
     s->close();
-    auto m = watcher.wait_message(5s);
+    auto m = watcher.wait_message(8s);
     REQUIRE(m);
     const auto after = std::chrono::steady_clock::now() - dropped;
     INFO("will after ", std::chrono::duration_cast<ms>(after).count(), " ms");
     CHECK((*m)->get_payload_str() == "late");
     CHECK(after >= 1500ms);
-    CHECK(after <= 4500ms);
+    CHECK(after <= 8000ms);  // the 2 s delay, with room for a loaded machine
   }
 }

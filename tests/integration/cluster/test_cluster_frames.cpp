@@ -50,8 +50,19 @@ TEST_CASE("cluster: one push frame per frontend with subscribers, none for the o
     REQUIRE(m);
     CHECK((*m)->get_payload_str() == "one");
   }
-  std::this_thread::sleep_for(2 * interval + 300ms);
-  const auto after = read_all();
+  // The counters are republished every interval: wait (bounded) until both
+  // frontends with subscribers show their frame, then one interval more, so
+  // that a frame too many (or one to frontend-3) would show as well.
+  std::map<std::string, std::int64_t> after;
+  poll_until(
+      [&] {
+        after = read_all();
+        return after.at("frontend-1") > before.at("frontend-1") &&
+               after.at("frontend-2") > before.at("frontend-2");
+      },
+      10s, 200ms);
+  std::this_thread::sleep_for(interval + 300ms);
+  after = read_all();
   std::int64_t sum = 0;
   for (const auto& [f, v] : after) {
     const std::int64_t inc = v - before.at(f);

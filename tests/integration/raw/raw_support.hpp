@@ -16,7 +16,7 @@ namespace pummelo::test::raw {
 
 using namespace std::chrono_literals;
 
-inline constexpr milliseconds reply_timeout{2000};  // an expected packet
+inline constexpr milliseconds reply_timeout{5000};  // an expected packet (generous: ASan on a loaded machine)
 inline constexpr milliseconds quiet_window{600};    // "nothing more arrives"
 inline constexpr milliseconds close_timeout{3000};  // broker closes a bad peer
 
