@@ -85,7 +85,9 @@ TEST_CASE("slow reader: a subscriber that never reads is cut off, others carry o
   subscribe(*healthy, v311, "flood/end", 1, 2);  // QoS 1: the marker is never dropped
   healthy_reader reader;
   // jthread: a failed REQUIRE below must stop and join it, not terminate.
-  std::jthread reader_thread([&](const std::stop_token& stop) { reader.run(*healthy, deadline, stop); });
+  // It reads on past the flood's deadline, for the end marker sent after it.
+  std::jthread reader_thread(
+      [&](const std::stop_token& stop) { reader.run(*healthy, deadline + 15s, stop); });
 
   auto publisher = connect_v311(broker->port(), "flooder");
   const int sent = flood(*publisher, reader, deadline);
