@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "test_support.hpp"
@@ -83,5 +84,17 @@ class push_requester {
 
 // Drains every message `c` receives during `d`.
 std::vector<mqtt::const_message_ptr> drain(mqtt_client& c, ms d = 400ms);
+
+// Polls `fn` (returning bool) every `step` until it is true or `timeout`
+// passes; returns the last result.
+template <class Fn>
+bool poll_until(Fn fn, ms timeout, ms step = 100ms) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    if (fn()) return true;
+    if (std::chrono::steady_clock::now() + step >= deadline) return fn();
+    std::this_thread::sleep_for(step);
+  }
+}
 
 }  // namespace pummelo::test

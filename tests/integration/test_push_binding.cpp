@@ -3,7 +3,6 @@
 // uid_source / scheduler settings are refused at start-up.
 // pummelo-only: Mosquitto has no push API, so every case returns early there.
 #include <algorithm>
-#include <thread>
 
 #include "push_support.hpp"
 
@@ -42,11 +41,12 @@ TEST_CASE("push: uid binding follows disconnects and session takeovers") {
     c->disconnect();
     // The broker may handle that DISCONNECT on another loop than the push
     // request's, after it: push again until it has (bounded).
-    r = push({u1}, "two");
-    for (int i = 0; i < 50 && r.sessions != 0; ++i) {
-      std::this_thread::sleep_for(100ms);
-      r = push({u1}, "two");
-    }
+    poll_until(
+        [&] {
+          r = push({u1}, "two");
+          return r.sessions == 0;
+        },
+        5s);
     INFO("reply after disconnect: ", r.raw);
     CHECK(r.ok);
     CHECK(r.sessions == 0);

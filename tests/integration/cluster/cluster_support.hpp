@@ -156,16 +156,4 @@ void wait_uids_bound(push_requester& req, const strings& uids,
 // Stops the cluster and checks that every running server exited 0 on SIGTERM.
 void check_clean_stop(cluster_process& c);
 
-// Polls `fn` (returning bool) every `step` until it is true or `timeout`
-// passes; returns the last result.
-template <class Fn>
-bool poll_until(Fn fn, ms timeout, ms step = 100ms) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (;;) {
-    if (fn()) return true;
-    if (std::chrono::steady_clock::now() + step >= deadline) return fn();
-    std::this_thread::sleep_for(step);
-  }
-}
-
 }  // namespace pummelo::test

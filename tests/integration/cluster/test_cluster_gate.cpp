@@ -2,7 +2,6 @@
 #include <algorithm>
 #include <map>
 #include <set>
-#include <thread>
 
 #include "cluster_support.hpp"
 
@@ -158,18 +157,15 @@ TEST_CASE("cluster: with redirect, a v5 CONNECT on the wrong frontend gets 0x9C 
     const std::string wrong = other_frontend(home);
     const std::string reference = "127.0.0.1:" + std::to_string(c.server(home).mqtt_port);
     INFO("uid ", uid, " (gate: ", home, ", ", reference, ")");
-    {
-      // A frontend learns that the other one is up over its own link to it,
-      // which can come up after the gate's: until then it serves the device
-      // itself. Wait (bounded) until it redirects.
-      bool redirects = false;
-      for (int i = 0; i < 100 && !redirects; ++i) {
-        raw_mqtt probe(c.server(wrong).mqtt_port);
-        redirects = probe.connect(mqtt_v5, unique_id("redir-probe"), uid).reason == rc_use_another_server;
-        if (!redirects) std::this_thread::sleep_for(100ms);
-      }
-      REQUIRE(redirects);
-    }
+    // A frontend learns that the other one is up over its own link to it,
+    // which can come up after the gate's: until then it serves the device
+    // itself. Wait (bounded) until it redirects.
+    REQUIRE(poll_until(
+        [&] {
+          raw_mqtt probe(c.server(wrong).mqtt_port);
+          return probe.connect(mqtt_v5, unique_id("redir-probe"), uid).reason == rc_use_another_server;
+        },
+        10s));
     {
       raw_mqtt raw(c.server(wrong).mqtt_port);
       const auto ack = raw.connect(mqtt_v5, unique_id("redir"), uid);
