@@ -17,6 +17,8 @@
 #include <sstream>
 #include <stdexcept>
 #include <thread>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 namespace pummelo::test {
@@ -87,7 +89,10 @@ const char* to_string(broker_kind k) {
   return k == broker_kind::pummelo ? "pummelo" : "mosquitto";
 }
 
-std::uint16_t pick_free_port() {
+namespace {
+
+// A socket bound to 127.0.0.1:0, and the port the kernel chose for it.
+std::pair<int, std::uint16_t> bind_any_loopback_port() {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) throw std::runtime_error("socket() failed");
   sockaddr_in a = loopback(0);
@@ -97,9 +102,20 @@ std::uint16_t pick_free_port() {
     ::close(fd);
     throw std::runtime_error(std::string("cannot bind 127.0.0.1:0: ") + std::strerror(errno));
   }
-  ::close(fd);
-  return ntohs(a.sin_port);
+  return {fd, ntohs(a.sin_port)};
 }
+
+}  // namespace
+
+std::uint16_t pick_free_port() {
+  const auto [fd, port] = bind_any_loopback_port();
+  ::close(fd);
+  return port;
+}
+
+refusing_port::refusing_port() { std::tie(fd_, port_) = bind_any_loopback_port(); }
+
+refusing_port::~refusing_port() { ::close(fd_); }
 
 broker_process::broker_process(broker_kind k, const broker_settings& s) : kind_(k) {
   std::string templ = (std::filesystem::temp_directory_path() / "pummelo-it-XXXXXX").string();

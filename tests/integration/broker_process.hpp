@@ -105,4 +105,19 @@ pid_t spawn_logged(std::vector<std::string> args, const std::filesystem::path& l
 // Binds 127.0.0.1:0, reads the port the kernel chose and closes the socket.
 std::uint16_t pick_free_port();
 
+// A loopback port held bound but not listening while this lives: a connect
+// to it is refused, and no other process can start listening on it meanwhile.
+class refusing_port {
+ public:
+  refusing_port();
+  ~refusing_port();
+  refusing_port(const refusing_port&) = delete;
+  refusing_port& operator=(const refusing_port&) = delete;
+  std::uint16_t port() const noexcept { return port_; }
+
+ private:
+  int fd_ = -1;
+  std::uint16_t port_ = 0;
+};
+
 }  // namespace pummelo::test

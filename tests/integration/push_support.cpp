@@ -134,6 +134,14 @@ std::vector<mqtt::const_message_ptr> push_requester::others() {
   return others_;
 }
 
+std::vector<mqtt::const_message_ptr> on_topic(const std::vector<mqtt::const_message_ptr>& all,
+                                              const std::string& topic) {
+  std::vector<mqtt::const_message_ptr> out;
+  for (const auto& m : all)
+    if (m->get_topic() == topic) out.push_back(m);
+  return out;
+}
+
 std::vector<mqtt::const_message_ptr> drain(mqtt_client& c, ms d) {
   std::vector<mqtt::const_message_ptr> out;
   const auto deadline = std::chrono::steady_clock::now() + d;

@@ -82,6 +82,10 @@ class push_requester {
   std::vector<mqtt::const_message_ptr> others_;
 };
 
+// The messages of `all` published on `topic`, in order.
+std::vector<mqtt::const_message_ptr> on_topic(const std::vector<mqtt::const_message_ptr>& all,
+                                              const std::string& topic);
+
 // Drains every message `c` receives during `d`.
 std::vector<mqtt::const_message_ptr> drain(mqtt_client& c, ms d = 400ms);
 

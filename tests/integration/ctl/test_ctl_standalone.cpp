@@ -331,7 +331,8 @@ TEST_CASE("ctl standalone: top --count 2") {
 }
 
 TEST_CASE("ctl standalone: connection and usage errors") {
-  const std::uint16_t closed = pick_free_port();
+  const refusing_port refusing;
+  const std::uint16_t closed = refusing.port();
   const process_result r = ctl_at(closed, {"status"});
   check_failure(r, 1,
                 "cannot connect to 127.0.0.1:" + std::to_string(closed) + ": connection refused");
