@@ -84,6 +84,8 @@ TEST_CASE("push: $push/broadcast reaches every online session; bound_only only n
     }
     for (auto* c : named) CHECK(c->expect_no_message(100ms));
   }
+  // Each anonymous requester got both rounds' "to-all" and neither "to-bound".
+  for (auto& req : requesters) CHECK(req->others().size() == 2);
   {  // A named requester qualifies for a bound_only broadcast itself.
     push_requester req(*b, mqtt_v311, as_user("rita"));
     const std::string topic = "bc/" + unique_id("t");

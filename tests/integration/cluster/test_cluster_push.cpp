@@ -155,6 +155,8 @@ TEST_CASE("cluster: $push/broadcast reaches every online session on every fronte
       CHECK(on_topic(req.others(), topic).size() == 1);  // only the earlier broadcast
     }
   }
+  // Each anonymous requester got both rounds' "to-all" and neither "to-bound".
+  for (push_requester* requester : {&on_f1, &on_f2}) CHECK(requester->others().size() == 2);
   {  // A named requester qualifies for a bound_only broadcast itself.
     push_requester req(c.uri(f2), mqtt_v5, user_opts("rita"));
     const std::string topic = "bc/" + unique_id("t");
